@@ -1,0 +1,108 @@
+"""The `gdsim` command: a Typer app whose subcommands live one per module, and the one place
+where exceptions become exit codes (GdsimError → 2 with one line, Ctrl-C → 130, a bug → 1)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+
+import typer
+
+from gdsim import __version__
+from gdsim.cli import derive as derive_cmd
+
+app = typer.Typer(
+    name="gdsim",
+    help="A terminal lab for derivatives and gradient descent: derive, descend, and minibatch SGD.",
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool):
+    if value:
+        print(f"gdsim {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """A terminal lab for derivatives and gradient descent: derive, descend, and minibatch SGD."""
+
+
+app.command("derive")(derive_cmd.derive)
+
+for _module in ("descend", "sgd", "presets", "lab"):
+    try:
+        _mod = __import__(f"gdsim.cli.{_module}", fromlist=["register"])
+    except ModuleNotFoundError as exc:  # a subcommand not installed in this build
+        if exc.name != f"gdsim.cli.{_module}":
+            raise
+        continue
+    _mod.register(app)
+
+_OPTION = re.compile(r"^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$")
+
+
+def _protect_expressions(argv: list[str]) -> list[str]:
+    """Let a function that starts with a minus sign ("-x^2") be typed without `--`."""
+    out = list(argv)
+    for i, tok in enumerate(out):
+        if tok == "--":
+            break
+        if tok.startswith("-") and not _OPTION.match(tok) and not re.match(r"^-[0-9.]", tok):
+            prev = out[i - 1] if i else ""
+            if prev.startswith("-") and "=" not in prev and prev not in _FLAGS:
+                continue  # it is the value of the option before it
+            out[i] = " " + tok  # a leading space keeps the option parser's hands off it
+            break
+    return out
+
+
+_FLAGS = {"--hessian", "--steps", "--check", "--no-plot", "--plot", "--no-shuffle", "--shuffle", "-h", "--help", "--version"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `gdsim ... | head` ends quietly
+    args = _protect_expressions(sys.argv[1:] if argv is None else argv)
+    sys.exit(run(args))
+
+
+def run(args: list[str]) -> int:
+    from gdsim.cli.common import Exit, report_error
+    from gdsim.errors import GdsimError
+
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="gdsim", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except Exit as e:
+        return e.code
+    except GdsimError as e:
+        return report_error(e)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # click's usage errors, or a bug
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):
+            message = e.format_message().replace("\n", " ")
+            sys.stderr.write(f"error: {message}\n")
+            if type(e).__name__ == "Abort":
+                return 130
+            return 2 if e.exit_code in (1, 2) and type(e).__name__ != "ClickException" else e.exit_code
+        if type(e).__name__ == "Abort":
+            sys.stderr.write("interrupted\n")
+            return 130
+        if os.environ.get("GDSIM_DEBUG") == "1":
+            raise
+        sys.stderr.write(f"gdsim: internal error ({type(e).__name__}: {e}); run with GDSIM_DEBUG=1 for details\n")
+        return 1

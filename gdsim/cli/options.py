@@ -1,0 +1,54 @@
+"""Merging a command's options: the command line wins over --config, which wins over --preset,
+which wins over the built-in defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gdsim.config import load_config
+
+
+def merge(command: str, given: dict[str, Any], schema: dict[str, type], defaults: dict[str, Any],
+          config: str | None, preset: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings in force and, for each, where it came from ("command line", "config", "preset", "default")."""
+    layers = [("default", defaults), ("preset", preset or {})]
+    if config:
+        layers.append(("config", load_config(config, command, schema)))
+    layers.append(("command line", {k: v for k, v in given.items() if v is not None}))
+    settings: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    for name, layer in layers:
+        for k, v in layer.items():
+            if v is not None:
+                settings[k] = v
+                source[k] = name
+    for k in schema:
+        settings.setdefault(k, None)
+    return settings, source
+
+
+def setup_language(lang: str | None) -> str:
+    from gdsim.errors import OptionError
+    from gdsim.i18n import detect_language, set_language
+
+    chosen = detect_language(lang)
+    if chosen not in ("en", "ko"):
+        raise OptionError(f"--lang: '{chosen}' is not one of en, ko")
+    set_language(chosen)
+    return chosen
+
+
+def preset_defaults(name: str | None, command: str) -> dict[str, Any]:
+    """The options a preset brings to `command` (its function, start and suggested settings)."""
+    if not name:
+        return {}
+    from gdsim.presets import get_preset
+
+    p = get_preset(name)
+    start = ",".join(f"{k}={v!r}" for k, v in p.start.items())
+    if command == "derive":
+        return {"expression": p.expression, "at": start}
+    return {
+        "expression": p.expression, "start": start, "optimizer": p.optimizer, "lr": p.lr,
+        "max_steps": p.max_steps, "tol": p.tol, "ftol": getattr(p, "ftol", None),
+    }

@@ -1,0 +1,134 @@
+"""`derive`: the first half of the lecture as data — derivatives, the gradient at a point,
+the hiker's reading of each slope, curvature from the Hessian, and a finite-difference check.
+
+compute() returns one plain dict (the JSON document of `gdsim derive`); renderers only read it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gdsim.errors import PointError
+from gdsim.expr import Function, check_defined
+from gdsim.points import format_point
+from gdsim.printing import plain
+
+FLAT = 1e-12  # a slope this small reads as flat ground
+
+
+def slope_reading(slope: float) -> str:
+    """The hiker's reading of one slope: "rising", "falling" or "flat"."""
+    if abs(slope) <= FLAT:
+        return "flat"
+    return "rising" if slope > 0 else "falling"
+
+
+def curvature(eigenvalues: np.ndarray) -> str:
+    """convex / concave / saddle / degenerate, from the Hessian's eigenvalues at a point."""
+    tol = 1e-12 * max(1.0, float(np.max(np.abs(eigenvalues))))
+    if np.all(eigenvalues > tol):
+        return "convex"
+    if np.all(eigenvalues < -tol):
+        return "concave"
+    if np.any(eigenvalues > tol) and np.any(eigenvalues < -tol):
+        return "saddle"
+    return "degenerate"
+
+
+def finite_difference_gradient(function: Function, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Central differences (f(x+h) - f(x-h)) / 2h with h scaled to each coordinate."""
+    h = np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(point))
+    out = np.empty_like(point)
+    for i in range(point.size):
+        up, down = point.copy(), point.copy()
+        up[i] += h[i]
+        down[i] -= h[i]
+        out[i] = (function.value(up) - function.value(down)) / (up[i] - down[i])
+    return out, h
+
+
+def number(x: float):
+    """A JSON number, or None for a non-finite value."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def compute(
+    function: Function,
+    *,
+    at: np.ndarray | None = None,
+    wrt: str | None = None,
+    hessian: bool = False,
+    check: bool = False,
+) -> dict:
+    names = list(function.variables)
+    if wrt is not None and wrt not in names:
+        raise PointError(f"--wrt: '{wrt}' is not a variable of the function; its variables are {', '.join(names)}")
+    shown = [wrt] if wrt else names
+    index = [names.index(v) for v in shown]
+    grads = function.gradient_exprs
+    doc: dict = {
+        "function": plain(function.expr),
+        "input": function.text,
+        "variables": names,
+        "gradient": {v: plain(grads[i]) for v, i in zip(shown, index)},
+    }
+    if wrt:
+        doc["wrt"] = wrt
+    if hessian:
+        doc["hessian"] = [[plain(h) for h in row] for row in function.hessian_exprs]
+    if at is None:
+        if check:
+            raise PointError("--check needs a point: add --at, e.g. --at " + ",".join(f"{v}=1" for v in names[:3]))
+        return doc
+
+    value, gradient = function.value_and_gradient(at)
+    check_defined(function, at, value, gradient, format_point(names, at))
+    doc["at"] = {v: float(x) for v, x in zip(names, at)}
+    doc["value"] = value
+    doc["gradient_value"] = {v: float(gradient[i]) for v, i in zip(shown, index)}
+    if not wrt:
+        doc["gradient_norm"] = float(np.linalg.norm(gradient))
+        doc["descent_direction"] = {v: float(-g) + 0.0 for v, g in zip(names, gradient)}
+    doc["slopes"] = {v: slope_reading(gradient[i]) for v, i in zip(shown, index)}
+    if hessian:
+        matrix = function.hessian(at)
+        if not np.all(np.isfinite(matrix)):
+            reason = function.undefined_reason(at) or "a second derivative is not a finite number"
+            from gdsim.errors import DomainError
+
+            raise DomainError(f"the Hessian is not defined at {format_point(names, at)}: {reason}")
+        eigenvalues = np.linalg.eigvalsh((matrix + matrix.T) / 2)
+        doc["hessian_value"] = matrix.tolist()
+        doc["hessian_eigenvalues"] = eigenvalues.tolist()
+        doc["curvature"] = curvature(eigenvalues)
+        top = float(eigenvalues[-1])
+        doc["max_stable_lr"] = 2.0 / top if top > 1e-12 else None
+    if check:
+        fd, h = finite_difference_gradient(function, at)
+        diff = np.abs(fd - gradient)
+        doc["check"] = {
+            "finite_difference": {v: number(fd[i]) for v, i in zip(shown, index)},
+            "step": {v: float(h[i]) for v, i in zip(shown, index)},
+            "max_difference": number(np.max(diff[index])),
+            "max_relative_difference": number(np.max(diff[index] / np.maximum(1.0, np.abs(gradient[index])))),
+        }
+    return doc
+
+
+def derivation_doc(function: Function, names: list[str]) -> dict:
+    """The rule-by-rule derivation of each partial, in plain text, for JSON."""
+    from gdsim.derivation import derivation
+    from gdsim.printing import Printer
+
+    out = {}
+    for v in names:
+        lines, result = derivation(function.expr, function.symbols[v])
+        rows = []
+        for line in lines:
+            holes = {s: f"d/d{v}[{plain(sub)}]" for s, sub in line.pending.items()}
+            rows.append({"derivative_of": plain(line.target), "rule": line.rule, "equals": Printer("plain", holes)(line.rhs)})
+        out[v] = {"lines": rows, "result": plain(result)}
+    return out

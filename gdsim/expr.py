@@ -1,0 +1,386 @@
+"""Functions a student types, as exact symbolic expressions with derivatives and fast numerics.
+
+The checked tree from gdsim.parser is built into a SymEngine expression (never from text);
+derivatives come from our own rule table so that abs and relu differentiate to sign and step.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import cached_property
+
+import numpy as np
+import symengine as se
+
+from gdsim.errors import DomainError, ExpressionError
+from gdsim.parser import (
+    Binary,
+    Call,
+    Const,
+    Index,
+    Name,
+    Node,
+    Num,
+    Unary,
+    log2_magnitude,
+    names_in,
+    natural_sorted,
+    parse_tree,
+)
+
+# Exact numbers are kept exact only while they stay small; past this many bits a constant power
+# is computed in floating point (or refused when it overflows), so `9**9**9**9` never runs.
+MAX_EXACT_BITS = 4096
+
+ZERO = se.Integer(0)
+ONE = se.Integer(1)
+
+
+def step(u):
+    """Heaviside step with step(0) = 0: the derivative of relu, as torch takes it."""
+    return se.Piecewise((ONE, se.Gt(u, ZERO)), (ZERO, True))
+
+
+def relu(u):
+    return se.Max(u, ZERO)
+
+
+_UNARY = {
+    "sin": se.sin,
+    "cos": se.cos,
+    "tan": se.tan,
+    "asin": se.asin,
+    "acos": se.acos,
+    "atan": se.atan,
+    "sinh": se.sinh,
+    "cosh": se.cosh,
+    "tanh": se.tanh,
+    "exp": se.exp,
+    "log": se.log,
+    "ln": se.log,
+    "log2": lambda u: se.log(u) / se.log(2),
+    "log10": lambda u: se.log(u) / se.log(10),
+    "sqrt": se.sqrt,
+    "abs": se.Abs,
+    "sigmoid": lambda u: ONE / (ONE + se.exp(-u)),
+    "relu": relu,
+    "sign": se.sign,
+    "step": step,
+}
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def _fraction_of(value) -> Fraction | None:
+    if isinstance(value, se.Integer):
+        return Fraction(int(value))
+    if isinstance(value, se.Rational):
+        return Fraction(int(value.get_num_den()[0]), int(value.get_num_den()[1]))
+    return None
+
+
+class _Builder:
+    def __init__(self, text: str, symbols: dict[str, se.Symbol]):
+        self.text = text
+        self.symbols = symbols
+
+    def fail(self, message: str, node: Node):
+        raise ExpressionError(message, self.text, node.start, node.end)
+
+    def build(self, node: Node):
+        if isinstance(node, Num):
+            v = node.value
+            return se.Integer(v.numerator) if v.denominator == 1 else se.Rational(v.numerator, v.denominator)
+        if isinstance(node, Name):
+            return self.symbols[node.id]
+        if isinstance(node, Const):
+            return se.pi if node.id == "pi" else se.E
+        if isinstance(node, Unary):
+            inner = self.build(node.operand)
+            return -inner if node.op == "-" else inner
+        if isinstance(node, Binary):
+            left, right = self.build(node.left), self.build(node.right)
+            if node.op == "+":
+                return left + right
+            if node.op == "-":
+                return left - right
+            if node.op == "*":
+                return left * right
+            if node.op == "/":
+                if right == ZERO:
+                    self.fail("division by zero", node.right)
+                return left / right
+            return self.power(left, right, node)
+        if isinstance(node, Call):
+            args = [self.build(a) for a in node.args]
+            if node.func == "log" and len(args) == 2:
+                base = args[1]
+                if base == ONE or base == ZERO:
+                    self.fail(f"log base {base} is not allowed", node.args[1])
+                return se.log(args[0]) / se.log(base)
+            return _UNARY[node.func](args[0])
+        if isinstance(node, Index):
+            self.fail("subscripts are only allowed in vector mode (--dim N)", node)
+        raise AssertionError(f"unknown node {node!r}")  # pragma: no cover - the parser makes only the nodes above
+
+    def power(self, base, exponent, node: Binary):
+        b, p = _fraction_of(base), _fraction_of(exponent)
+        if b is not None and p is not None:
+            if b == 0 and p < 0:
+                self.fail("division by zero (0 to a negative power)", node)
+            if p.denominator == 1 and b != 0:
+                bits = abs(p.numerator) * max(abs(log2_magnitude(b)), 1.0)
+                if bits > MAX_EXACT_BITS:
+                    # Too big to keep exact: use a double if it is one, else refuse.
+                    log2_result = float(p) * log2_magnitude(b)
+                    if log2_result > 1023:
+                        self.fail("this power is too large to compute (beyond 1.8e308)", node)
+                    if log2_result < -1074:
+                        self.fail("this power is too small to compute (below 5e-324)", node)
+                    return se.RealDouble(float(b) ** float(p))
+        elif p is not None and p.denominator == 1 and abs(p.numerator) > 10**15:
+            self.fail("this exponent is too large", node.right)
+        return base**exponent
+
+
+def _check_finite(expr, text: str):
+    bad = [a for a in (se.zoo, se.oo, -se.oo, se.nan) if expr.has(a)]
+    if bad:
+        raise ExpressionError("the expression is undefined (division by zero or log(0))", text, 0, len(text))
+    if expr.has(se.I):
+        raise ExpressionError("the expression has an imaginary part (e.g. sqrt of a negative number)", text, 0, len(text))
+
+
+# --- derivatives ------------------------------------------------------------------------------
+
+
+def _outer_derivative(e, u):
+    """d/du of e = F(u) for the one-argument functions, or None if e is not one of them."""
+    t = type(e)
+    if t is se.sin:
+        return se.cos(u)
+    if t is se.cos:
+        return -se.sin(u)
+    if t is se.tan:
+        return ONE + se.tan(u) ** 2
+    if t is se.asin:
+        return ONE / se.sqrt(ONE - u**2)
+    if t is se.acos:
+        return -ONE / se.sqrt(ONE - u**2)
+    if t is se.atan:
+        return ONE / (ONE + u**2)
+    if t is se.sinh:
+        return se.cosh(u)
+    if t is se.cosh:
+        return se.sinh(u)
+    if t is se.tanh:
+        return ONE - se.tanh(u) ** 2
+    if t is se.exp:
+        return e
+    if t is se.log:
+        return ONE / u
+    if t is se.Abs:
+        return se.sign(u)
+    if t is se.sign:
+        return ZERO
+    return None
+
+
+def _relu_argument(e):
+    """The u of relu(u) = max(u, 0), or None."""
+    if isinstance(e, se.Max):
+        args = e.args
+        if len(args) == 2 and ZERO in args:
+            return args[1] if args[0] == ZERO else args[0]
+    return None
+
+
+def _step_argument(e):
+    if isinstance(e, se.Piecewise):
+        args = e.args
+        if len(args) == 4 and args[0] == ONE and args[2] == ZERO and isinstance(args[1], se.StrictLessThan):
+            lo, hi = args[1].args
+            if lo == ZERO:
+                return hi
+    return None
+
+
+def derivative(e, s):
+    """∂e/∂s, with d|u| = sign(u)·du and d relu(u) = step(u)·du (0 at the kink)."""
+    if s not in e.free_symbols:
+        return ZERO
+    if e == s:
+        return ONE
+    if isinstance(e, se.Add):
+        return se.Add(*[derivative(a, s) for a in e.args])
+    if isinstance(e, se.Mul):
+        args = e.args
+        terms = []
+        for i, a in enumerate(args):
+            da = derivative(a, s)
+            if da != ZERO:
+                terms.append(se.Mul(*(args[:i] + (da,) + args[i + 1 :])))
+        return se.Add(*terms)
+    if isinstance(e, se.Pow):
+        b, p = e.args
+        if s not in p.free_symbols:
+            return p * b ** (p - 1) * derivative(b, s)
+        if s not in b.free_symbols:
+            return e * se.log(b) * derivative(p, s)
+        return e * (derivative(p, s) * se.log(b) + p * derivative(b, s) / b)
+    u = _relu_argument(e)
+    if u is not None:
+        return step(u) * derivative(u, s)
+    if _step_argument(e) is not None:
+        return ZERO
+    if len(e.args) == 1:
+        outer = _outer_derivative(e, e.args[0])
+        if outer is not None:
+            return outer * derivative(e.args[0], s)
+    raise ExpressionError(f"cannot differentiate {e}", str(e), 0)  # pragma: no cover - every built node is covered
+
+
+# --- compiled numerics ------------------------------------------------------------------------
+
+
+def compile_functions(exprs, names):
+    """A fast numeric function of the named symbols: (n, k) array -> (n, len(exprs)), or (k,) -> (len,).
+
+    SymEngine's Lambdify with common-subexpression elimination does the work in C++.
+    """
+    symbols = [se.Symbol(n) for n in names]
+    return se.Lambdify(symbols, list(exprs), cse=True, real=True)
+
+
+# --- the Function -----------------------------------------------------------------------------
+
+
+class Function:
+    """A parsed scalar function: its expression, variables (natural order), derivatives and numerics."""
+
+    def __init__(self, text: str, expr, variables: tuple[str, ...]):
+        self.text = text
+        self.expr = expr
+        self.variables = variables
+        self.symbols = {name: se.Symbol(name) for name in variables}
+
+    @property
+    def dimension(self) -> int:
+        return len(self.variables)
+
+    @cached_property
+    def gradient_exprs(self) -> list:
+        return [derivative(self.expr, self.symbols[v]) for v in self.variables]
+
+    @cached_property
+    def hessian_exprs(self) -> list[list]:
+        grads = self.gradient_exprs
+        syms = [self.symbols[v] for v in self.variables]
+        rows = [[None] * len(syms) for _ in syms]
+        for i, g in enumerate(grads):
+            for j in range(i, len(syms)):
+                rows[i][j] = rows[j][i] = derivative(g, syms[j])
+        return rows
+
+    @cached_property
+    def _value_and_gradient(self):
+        return compile_functions([self.expr, *self.gradient_exprs], self.variables)
+
+    @cached_property
+    def _value_only(self):
+        return compile_functions([self.expr], self.variables)
+
+    @cached_property
+    def _hessian(self):
+        flat = [h for row in self.hessian_exprs for h in row]
+        return compile_functions(flat, self.variables)
+
+    def value_and_gradient(self, point: np.ndarray) -> tuple[float, np.ndarray]:
+        """f(point) and ∇f(point); non-finite results are returned as they are (the caller decides)."""
+        with np.errstate(all="ignore"):
+            out = self._value_and_gradient(np.asarray(point, dtype=float))
+        return float(out[0]), out[1:]
+
+    def value(self, point) -> float:
+        with np.errstate(all="ignore"):
+            return float(self._value_only(np.asarray(point, dtype=float))[0])
+
+    def values(self, points: np.ndarray) -> np.ndarray:
+        """f at many points at once: (n, dim) -> (n,)."""
+        pts = np.asarray(points, dtype=float).reshape(-1, self.dimension)
+        with np.errstate(all="ignore"):
+            return np.asarray(self._value_only(pts)).reshape(-1)
+
+    def hessian(self, point) -> np.ndarray:
+        n = self.dimension
+        with np.errstate(all="ignore"):
+            return np.asarray(self._hessian(np.asarray(point, dtype=float))).reshape(n, n)
+
+    def undefined_reason(self, point) -> str | None:
+        """Why f or its gradient is not a finite number at `point`, or None when it is.
+
+        Walks the expression to the innermost part that is not finite while its arguments are.
+        """
+        env = dict(zip(self.variables, np.asarray(point, dtype=float)))
+        for e in [self.expr, *self.gradient_exprs]:
+            reason = _first_undefined(e, env)
+            if reason:
+                return reason
+        return None
+
+
+def _numeric(e, env: dict[str, float]) -> float:
+    names = natural_sorted(str(s) for s in e.free_symbols)
+    f = compile_functions([e], names)
+    with np.errstate(all="ignore"):
+        return float(f(np.array([env[n] for n in names], dtype=float))[0]) if names else float(f(np.zeros(0))[0])
+
+
+def _first_undefined(e, env) -> str | None:
+    from gdsim.printing import plain
+
+    for a in e.args:
+        r = _first_undefined(a, env)
+        if r:
+            return r
+    value = _numeric(e, env)
+    if math.isfinite(value):
+        return None
+    args = [(_numeric(a, env)) for a in e.args]
+    t = type(e)
+    if t is se.log:
+        return f"log needs a positive argument: log({plain(e.args[0])}) with {plain(e.args[0])} = {args[0]:g}"
+    if t in (se.asin, se.acos):
+        name = "asin" if t is se.asin else "acos"
+        return f"{name} needs an argument between -1 and 1: {plain(e.args[0])} = {args[0]:g}"
+    if t is se.Pow:
+        base, p = args
+        if base == 0 and p < 0:
+            return f"division by zero: {plain(e.args[0])} = 0 in {plain(e)}"
+        if base < 0 and not float(p).is_integer():
+            return f"{'square root' if p == 0.5 or p == -0.5 else 'a fractional power'} of a negative number: {plain(e.args[0])} = {args[0]:g}"
+        return f"{plain(e)} overflows (too large for a double)"
+    return f"{plain(e)} is not a finite number here"
+
+
+def parse(text: str) -> Function:
+    """Parse a function of one or more scalar variables."""
+    text = text.strip() if isinstance(text, str) else text
+    tree = parse_tree(text)
+    variables = tuple(natural_sorted(names_in(tree)))
+    symbols = {name: se.Symbol(name) for name in variables}
+    expr = _Builder(text, symbols).build(tree)
+    if not variables:
+        raise ExpressionError("a function needs at least one variable (this text is a constant)", text, 0, len(text))
+    _check_finite(expr, text)
+    return Function(text, expr, variables)
+
+
+def check_defined(function: Function, point, value: float, gradient: np.ndarray, where: str):
+    """Raise DomainError when f or ∇f is not finite at `point` (a point outside the domain)."""
+    if math.isfinite(value) and np.all(np.isfinite(gradient)):
+        return
+    reason = function.undefined_reason(point) or "the value is not a finite number"
+    raise DomainError(f"f is not defined at {where}: {reason}")

@@ -1,0 +1,438 @@
+"""The expression language: a tokenizer and a recursive-descent parser under an allow-list.
+
+User text becomes a small tree of plain nodes (numbers, names, operators, calls of known
+functions); nothing is ever evaluated as Python, and anything outside the language is refused
+with an ExpressionError that points at the offending column.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from gdsim.errors import ExpressionError
+
+MAX_LENGTH = 10_000
+MAX_DEPTH = 100
+
+#: Functions of one argument (log also takes a base as a second argument).
+FUNCTIONS = frozenset(
+    "sin cos tan asin acos atan sinh cosh tanh exp log ln log2 log10 sqrt abs sigmoid relu sign step".split()
+)
+#: Reductions that only make sense on a vector variable (vector mode, --dim).
+VECTOR_FUNCTIONS = frozenset("sum mean norm dot".split())
+CONSTANTS = frozenset({"pi", "e"})
+
+
+# --- the tree -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Node:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    value: Fraction  # exact, as typed (0.1 is 1/10)
+    text: str
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    id: str
+
+
+@dataclass(frozen=True)
+class Const(Node):
+    id: str  # "pi" or "e"
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str  # "-" or "+"
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str  # + - * / **
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    func: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Index(Node):
+    """A vector variable subscripted: x[0], x[1:], x[:-1] (vector mode only)."""
+
+    id: str
+    lo: int | None
+    hi: int | None
+    is_slice: bool
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>[ \t\r\n]+)
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>\*\*|[-+*/^(),\[\]:])
+    """,
+    re.VERBOSE,
+)
+
+_WHY_NOT = {
+    "'": "strings are not allowed",
+    '"': "strings are not allowed",
+    ".": "attribute access is not allowed",
+    "=": "comparisons and assignments are not allowed",
+    "<": "comparisons are not allowed",
+    ">": "comparisons are not allowed",
+    "!": "comparisons are not allowed",
+    "{": "braces are not allowed",
+    "}": "braces are not allowed",
+    "@": "'@' is not an operator here; use * for products",
+    "%": "'%' is not allowed",
+    "&": "'&' is not allowed",
+    "|": "'|' is not allowed; write abs(...) for an absolute value",
+    "~": "'~' is not allowed",
+    ";": "';' is not allowed",
+    "#": "comments are not allowed",
+    "\\": "'\\' is not allowed",
+    "`": "'`' is not allowed",
+    "$": "'$' is not allowed",
+    "?": "'?' is not allowed",
+}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # num, name, op, end
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + max(1, len(self.text))
+
+
+def _describe_char(ch: str) -> str:
+    if ch == "\x00":
+        return "a NUL byte"
+    if ch.isprintable() and ch.strip():
+        return f"unexpected character '{ch}' (U+{ord(ch):04X})"
+    return f"unexpected character U+{ord(ch):04X}"
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            ch = text[pos]
+            why = _WHY_NOT.get(ch)
+            if why is None:
+                why = _describe_char(ch)
+                if ch.isalpha():
+                    why += "; names use only the letters a-z, A-Z, digits and _"
+            raise ExpressionError(why, text, pos)
+        kind = m.lastgroup
+        if kind != "ws":
+            tokens.append(Token(kind, m.group(), pos))
+        pos = m.end()
+    tokens.append(Token("end", "", n))
+    return tokens
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+_FLOAT_MAX = Fraction(2) ** 1024  # anything at or beyond this is not a finite double
+
+
+def _number(tok: Token, text: str) -> Fraction:
+    value = Fraction(tok.text)  # exact; digits are bounded by MAX_LENGTH, exponents checked below
+    if value >= _FLOAT_MAX:
+        raise ExpressionError(f"number {_short(tok.text)} is too large (the limit is about 1.8e308)", text, tok.start, tok.end)
+    if value != 0 and float(value) == 0.0:
+        raise ExpressionError(f"number {_short(tok.text)} is too small (below about 5e-324)", text, tok.start, tok.end)
+    return value
+
+
+def _short(s: str, limit: int = 24) -> str:
+    return s if len(s) <= limit else s[: limit // 2] + "…" + s[-limit // 2 :]
+
+
+# --- the parser -------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, text: str, vector: bool):
+        self.text = text
+        self.vector = vector
+        self.tokens = tokenize(text)
+        self.i = 0
+        self.depth = 0
+
+    # helpers
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def advance(self) -> Token:
+        t = self.tokens[self.i]
+        self.i += 1
+        return t
+
+    def error(self, message: str, tok: Token | None = None, end: int | None = None) -> ExpressionError:
+        t = tok or self.tok
+        return ExpressionError(message, self.text, t.start, end if end is not None else t.end)
+
+    def expect(self, op: str, opener: Token | None = None) -> Token:
+        if self.tok.kind == "op" and self.tok.text == op:
+            return self.advance()
+        if self.tok.kind == "end" and opener is not None:
+            raise self.error(f"'{opener.text}' is never closed", opener)
+        raise self.error(f"expected '{op}' here, found {self.describe(self.tok)}")
+
+    def describe(self, t: Token) -> str:
+        return "the end of the text" if t.kind == "end" else f"'{_short(t.text)}'"
+
+    def enter(self, tok: Token):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"the expression is nested deeper than {MAX_DEPTH} levels", tok)
+
+    def leave(self):
+        self.depth -= 1
+
+    # grammar: sum := term (('+'|'-') term)* ; term := factor (('*'|'/') factor)*
+    # factor := ('+'|'-') factor | power ; power := primary [('**'|'^') factor]
+    def parse(self) -> Node:
+        if self.tok.kind == "end":
+            raise ExpressionError("the expression is empty", self.text, 0)
+        node = self.sum()
+        if self.tok.kind != "end":
+            t = self.tok
+            if t.kind == "op" and t.text in ")]":
+                raise self.error(f"unmatched '{t.text}'")
+            if t.kind == "op" and t.text == ",":
+                raise self.error("unexpected ','; commas only separate the arguments of a function")
+            if t.kind in ("name", "num") or t.text == "(":
+                raise self.error(f"missing operator before {self.describe(t)} (write * for a product)")
+            raise self.error(f"unexpected {self.describe(t)}")
+        return node
+
+    def sum(self) -> Node:
+        left = self.term()
+        while self.tok.kind == "op" and self.tok.text in "+-":
+            op = self.advance().text
+            right = self.term()
+            left = Binary(left.start, right.end, op, left, right)
+        return left
+
+    def term(self) -> Node:
+        left = self.factor()
+        while self.tok.kind == "op" and self.tok.text in ("*", "/"):
+            op = self.advance().text
+            right = self.factor()
+            left = Binary(left.start, right.end, op, left, right)
+        return left
+
+    def factor(self) -> Node:
+        t = self.tok
+        if t.kind == "op" and t.text in "+-":
+            self.advance()
+            self.enter(t)
+            operand = self.factor()
+            self.leave()
+            return Unary(t.start, operand.end, t.text, operand)
+        return self.power()
+
+    def power(self) -> Node:
+        t = self.tok
+        self.enter(t)
+        base = self.primary()
+        # A number written right before a name or '(' multiplies it: 2x, 100(y-x^2), 2x^2 = 2*(x^2).
+        if isinstance(base, Num) and self.tok.start == base.end and (
+            self.tok.kind == "name" or (self.tok.kind == "op" and self.tok.text == "(")
+        ):
+            rest = self.power()
+            self.leave()
+            return Binary(base.start, rest.end, "*", base, rest)
+        if self.tok.kind == "op" and self.tok.text in ("**", "^"):
+            self.advance()
+            exponent = self.factor()  # right-associative, and allows 2**-1
+            self.leave()
+            return Binary(base.start, exponent.end, "**", base, exponent)
+        self.leave()
+        return base
+
+    def primary(self) -> Node:
+        t = self.tok
+        if t.kind == "num":
+            self.advance()
+            return Num(t.start, t.end, _number(t, self.text), t.text)
+        if t.kind == "name":
+            return self.name()
+        if t.kind == "op" and t.text == "(":
+            self.advance()
+            if self.tok.kind == "op" and self.tok.text == ")":
+                raise self.error("empty parentheses", t, self.tok.end)
+            inner = self.sum()
+            close = self.expect(")", t)
+            # keep the node's own span; parentheses only group
+            return _with_span(inner, t.start, close.end)
+        if t.kind == "end":
+            prev = self.tokens[self.i - 1] if self.i else t
+            raise self.error(f"the expression ends after '{prev.text}'; something is missing", prev)
+        if t.kind == "op" and t.text == "[":
+            raise self.error("lists are not allowed")
+        if t.kind == "op" and t.text in ("**", "^", "*", "/"):
+            raise self.error(f"'{t.text}' needs something on its left")
+        raise self.error(f"unexpected {self.describe(t)}")
+
+    def name(self) -> Node:
+        t = self.advance()
+        ident = t.text
+        nxt = self.tok
+        is_call = nxt.kind == "op" and nxt.text == "("
+        if ident.startswith("__") or ident.endswith("__"):
+            raise self.error(f"'{_short(ident)}': names with '__' are not allowed", t)
+        if ident.startswith("_"):
+            raise self.error(f"'{_short(ident)}': names may not start with '_'", t)
+        if keyword.iskeyword(ident) or keyword.issoftkeyword(ident):
+            raise self.error(f"'{ident}' is a keyword, not allowed in a function", t)
+        if nxt.kind == "op" and nxt.text == "[":
+            if not self.vector:
+                raise self.error("subscripts are only allowed in vector mode (--dim N)", nxt)
+            if ident in FUNCTIONS or ident in VECTOR_FUNCTIONS or ident in CONSTANTS:
+                raise self.error(f"'{ident}' cannot be subscripted", nxt)
+            return self.subscript(t)
+        if ident in CONSTANTS:
+            if is_call:
+                raise self.error(f"'{ident}' is a constant, not a function", t)
+            return Const(t.start, t.end, ident)
+        if ident in FUNCTIONS or (ident in VECTOR_FUNCTIONS and self.vector):
+            if not is_call:
+                raise self.error(f"'{ident}' is a function: call it as {ident}(...)", t)
+            return self.call(t)
+        if ident in VECTOR_FUNCTIONS:
+            if is_call:
+                raise self.error(f"'{ident}' is only available in vector mode (--dim N)", t)
+        if is_call:
+            raise self.error(f"unknown function '{_short(ident)}' (write {_short(ident)}*(...) for a product)", t)
+        return Name(t.start, t.end, ident)
+
+    def call(self, fname: Token) -> Node:
+        opener = self.advance()  # '('
+        self.enter(opener)
+        args: list[Node] = []
+        if self.tok.kind == "op" and self.tok.text == ")":
+            raise self.error(f"{fname.text}() needs an argument", opener, self.tok.end)
+        while True:
+            args.append(self.sum())
+            if self.tok.kind == "op" and self.tok.text == ",":
+                self.advance()
+                continue
+            break
+        close = self.expect(")", opener)
+        self.leave()
+        want = {"log": (1, 2), "dot": (2, 2)}.get(fname.text, (1, 1))
+        if not want[0] <= len(args) <= want[1]:
+            n = "1 or 2 arguments" if want == (1, 2) else ("2 arguments" if want[0] == 2 else "1 argument")
+            raise self.error(f"{fname.text}() takes {n}, got {len(args)}", fname, close.end)
+        return Call(fname.start, close.end, fname.text, tuple(args))
+
+    def subscript(self, name_tok: Token) -> Node:
+        opener = self.advance()  # '['
+        lo = hi = None
+        is_slice = False
+        if not (self.tok.kind == "op" and self.tok.text == ":"):
+            lo = self.index_int()
+        if self.tok.kind == "op" and self.tok.text == ":":
+            self.advance()
+            is_slice = True
+            if not (self.tok.kind == "op" and self.tok.text == "]"):
+                hi = self.index_int()
+        elif lo is None:
+            raise self.error("expected an index", self.tok)
+        close = self.expect("]", opener)
+        return Index(name_tok.start, close.end, name_tok.text, lo, hi, is_slice)
+
+    def index_int(self) -> int:
+        sign = 1
+        if self.tok.kind == "op" and self.tok.text in "+-":
+            sign = -1 if self.advance().text == "-" else 1
+        t = self.tok
+        if t.kind != "num" or not t.text.isdigit() or len(t.text) > 9:
+            raise self.error("an index must be a whole number such as 0, 1 or -1", t)
+        self.advance()
+        return sign * int(t.text)
+
+
+def _with_span(node: Node, start: int, end: int) -> Node:
+    # dataclasses.replace would re-run nothing costly; spans matter only for error carets
+    from dataclasses import replace
+
+    return replace(node, start=start, end=end)
+
+
+def parse_tree(text: str, *, vector: bool = False) -> Node:
+    """Parse `text` into a tree, or raise ExpressionError saying what and where."""
+    if not isinstance(text, str):
+        raise ExpressionError("the expression must be text", "", 0)
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", text[:200], 0, 1
+        )
+    return _Parser(text, vector).parse()
+
+
+def names_in(node: Node) -> set[str]:
+    """The variable names a tree uses (constants and functions excluded)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (Name, Index)):
+            found.add(n.id)
+        elif isinstance(n, Unary):
+            stack.append(n.operand)
+        elif isinstance(n, Binary):
+            stack.extend((n.left, n.right))
+        elif isinstance(n, Call):
+            stack.extend(n.args)
+    return found
+
+
+_SPLIT = re.compile(r"(\d+)")
+
+
+def natural_key(name: str):
+    """Sort key for variable names: x2 before x10."""
+    return [int(p) if p.isdigit() else p for p in _SPLIT.split(name)]
+
+
+def natural_sorted(names) -> list[str]:
+    return sorted(names, key=natural_key)
+
+
+def log2_magnitude(value: Fraction) -> float:
+    """Roughly log2(|value|), without building big floats."""
+    if value == 0:
+        return -math.inf
+    return (abs(value.numerator).bit_length() - value.denominator.bit_length())

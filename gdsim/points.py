@@ -1,0 +1,74 @@
+"""Points typed on the command line: `x=1,y=-2` (named), `1,-2` (positional) or `3` (every variable).
+
+A point is returned as a float array in the function's variable order; every mistake names the
+function's variables so the student can see what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from gdsim.errors import PointError
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+MAX_POINT_TEXT = 100_000
+
+
+def parse_number(text: str, what: str) -> float:
+    """One finite number, or a PointError naming `what`."""
+    t = text.strip()
+    if not _NUMBER.match(t):
+        shown = t if len(t) <= 30 else t[:27] + "..."
+        raise PointError(f"{what}: '{shown}' is not a number")
+    value = float(t)
+    if not math.isfinite(value):
+        raise PointError(f"{what}: {t[:30]} is too large (beyond 1.8e308)")
+    return value
+
+
+def parse_point(text: str, variables, *, option: str = "--at") -> np.ndarray:
+    """Parse a point for the given variables (in order); see the module docstring for the forms."""
+    names = list(variables)
+    listing = ", ".join(names)
+    if len(text) > MAX_POINT_TEXT:
+        raise PointError(f"{option}: the point text is too long ({len(text):,} characters)")
+    parts = [p.strip() for p in text.split(",")]
+    if not text.strip() or any(p == "" for p in parts):
+        raise PointError(f"{option}: empty value in '{text[:60]}'; give values for {listing}")
+    named = ["=" in p for p in parts]
+    if any(named) and not all(named):
+        raise PointError(f"{option}: mix of named and positional values in '{text[:60]}'; use {_example(names)}")
+    if all(named):
+        values: dict[str, float] = {}
+        for part in parts:
+            name, _, raw = part.partition("=")
+            name = name.strip()
+            if name not in names:
+                raise PointError(f"{option}: unknown variable '{name[:40]}'; the function's variables are {listing}")
+            if name in values:
+                raise PointError(f"{option}: '{name}' is given twice")
+            values[name] = parse_number(raw, f"{option} {name}")
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise PointError(f"{option}: no value for {', '.join(missing)}; the function's variables are {listing}")
+        return np.array([values[n] for n in names], dtype=float)
+    numbers = [parse_number(p, option) for p in parts]
+    if len(numbers) == 1:
+        return np.full(len(names), numbers[0], dtype=float)
+    if len(numbers) != len(names):
+        raise PointError(
+            f"{option}: {len(numbers)} values for {len(names)} variables; the function's variables are {listing}"
+        )
+    return np.array(numbers, dtype=float)
+
+
+def _example(names) -> str:
+    return ",".join(f"{n}={i + 1}" for i, n in enumerate(names[:3]))
+
+
+def format_point(variables, point) -> str:
+    """`x=1, y=-2` for messages."""
+    return ", ".join(f"{n}={float(v):.6g}" for n, v in zip(variables, point))
