@@ -1,0 +1,351 @@
+"""Running descend's runs and feeding each output format (text, json, ndjson, csv) from the engine's stream.
+
+Only recorded steps (every Nth, the first and the last) are kept, so a million-step run in
+JSON mode holds only what it will print.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import signal
+import sys
+
+import numpy as np
+
+from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, print_get, stdout_is_terminal, terminal_width, write
+from gdsim.descend import Result, Settings, Step, run
+from gdsim.expr import Function
+from gdsim.i18n import tr
+from gdsim.printing import plain
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the summary so far, then exit."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def named(names, values) -> dict:
+    return {v: float(x) for v, x in zip(names, values)}
+
+
+def header_doc(function: Function, start, optimizer, settings: Settings, start_source: str) -> dict:
+    return {
+        "function": plain(function.expr),
+        "input": function.text,
+        "variables": list(function.variables),
+        "optimizer": {"name": optimizer.name, **optimizer.hyper},
+        "start": named(function.variables, start),
+        "start_source": start_source,
+        "tol": settings.tol,
+        "ftol": settings.ftol,
+        "max_steps": settings.max_steps,
+        "bound": settings.bound,
+    }
+
+
+def step_doc(s: Step, names) -> dict:
+    return {
+        "step": s.step,
+        "point": named(names, s.point),
+        "value": float(s.value),
+        "gradient": named(names, s.gradient),
+        "gradient_norm": float(s.gradient_norm),
+        "update": named(names, s.update) if s.update is not None else None,
+    }
+
+
+def result_doc(r: Result, names, preset=None) -> dict:
+    doc = {
+        "status": r.status,
+        "reason": r.reason,
+        "steps": r.steps,
+        "point": named(names, r.point),
+        "value": float(r.value),
+        "gradient_norm": float(r.gradient_norm),
+    }
+    if preset is not None and preset.minima:
+        from gdsim.presets import nearest_minimum
+
+        minimum, distance = nearest_minimum(preset, doc["point"])
+        doc["nearest_minimum"] = {"point": dict(minimum.point), "value": minimum.value, "distance": distance}
+    return doc
+
+
+def _recorded(s: Step, every: int) -> bool:
+    return s.step % every == 0 or s.update is None
+
+
+def _walk(function, start, optimizer, settings, every, on_step):
+    """Run one walk, calling on_step for each recorded step; returns the Result (interrupted on Ctrl-C)."""
+    last = None
+    try:
+        for rec in run(function, start, optimizer, settings):
+            if isinstance(rec, Result):
+                return rec, None
+            last = rec
+            if _recorded(rec, every):
+                on_step(rec)
+    except KeyboardInterrupt as stop:
+        if last is None:
+            raise
+        if last.update is not None and not _recorded(last, every):
+            on_step(Step(last.step, last.point, last.value, last.gradient, last.gradient_norm, None))
+        why = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted by Ctrl-C"
+        return Result("interrupted", f"{why} at step {last.step}", last.step, last.point, last.value, last.gradient_norm), stop
+    raise AssertionError("the engine ended without a result")  # pragma: no cover
+
+
+def exit_code(results) -> int:
+    statuses = {r.status for r in results}
+    if "interrupted" in statuses:
+        return 130
+    if "diverged" in statuses:
+        return 4
+    if "max_steps" in statuses:
+        return 3
+    return 0
+
+
+def execute(function: Function, start, optimizers, settings: Settings, *, fmt: str, every: int, delay: float,
+            plot: bool, get: str | None, save_plot: str | None, preset, start_source: str, notes: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    names = list(function.variables)
+    comparison = len(optimizers) > 1
+    if fmt == "text":
+        return _text(function, start, optimizers, settings, every, delay, plot, save_plot, preset, start_source, notes)
+
+    results = []
+    runs = []
+    out = sys.stdout
+    writer = None
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        head = (["run", "optimizer", "lr"] if comparison else []) + ["step"] + names + ["value"]
+        head += [f"grad_{v}" for v in names] + ["gradient_norm"] + [f"update_{v}" for v in names]
+        writer.writerow(head)
+    plots = {}
+    stop = None
+    for i, opt in enumerate(optimizers):
+        header = header_doc(function, start, opt, settings, start_source)
+        steps: list[dict] = []
+        thin = _Keep()
+
+        def on_step(s: Step, i=i, opt=opt, steps=steps, thin=thin):
+            thin.add(s)
+            if fmt == "json":
+                steps.append(step_doc(s, names))
+            elif fmt == "ndjson":
+                line = {"type": "step", **({"run": i} if comparison else {}), **step_doc(s, names)}
+                out.write(json.dumps(json_safe(line), ensure_ascii=False) + "\n")
+                out.flush()
+            else:
+                row = ([i, opt.name, opt.hyper["lr"]] if comparison else []) + [s.step] + [_cell(x) for x in s.point]
+                row += [_cell(s.value)] + [_cell(g) for g in s.gradient] + [_cell(s.gradient_norm)]
+                row += [_cell(u) for u in s.update] if s.update is not None else [""] * len(names)
+                writer.writerow(row)
+
+        if fmt == "ndjson":
+            out.write(json.dumps(json_safe({"type": "run", **({"run": i} if comparison else {}), **header}), ensure_ascii=False) + "\n")
+            out.flush()
+        result, stop = _walk(function, start, opt, settings, every, on_step)
+        results.append(result)
+        rdoc = result_doc(result, names, preset)
+        if fmt == "ndjson":
+            out.write(json.dumps(json_safe({"type": "result", **({"run": i} if comparison else {}), **rdoc}), ensure_ascii=False) + "\n")
+            out.flush()
+        runs.append({**header, "steps": steps, "result": rdoc})
+        plots[_label(opt, optimizers)] = thin
+        if result.status != "converged":
+            sys.stderr.write(f"{_label(opt, optimizers)}: {result.status}: {result.reason}\n" if comparison else f"{result.status}: {result.reason}\n")
+        if stop is not None:
+            break
+    if fmt == "json":
+        doc = runs[0] if not comparison else {
+            "function": plain(function.expr), "input": function.text, "variables": names,
+            "start": named(names, start), "start_source": start_source, "runs": runs,
+        }
+        if get:
+            print_get(doc, get)
+        else:
+            write(dumps(doc))
+    else:
+        out.flush()
+    if save_plot:
+        _save_plots(save_plot, function, start, plots, preset)
+    return exit_code(results)
+
+
+def _cell(x) -> str:
+    x = float(x)
+    return repr(x) if math.isfinite(x) else ""
+
+
+def _label(opt, optimizers) -> str:
+    names = {o.name for o in optimizers}
+    lrs = {o.hyper["lr"] for o in optimizers}
+    if len(names) > 1 and len(lrs) > 1:
+        return f"{opt.name} lr={opt.hyper['lr']:g}"
+    if len(names) > 1:
+        return opt.name
+    if len(lrs) > 1:
+        return f"lr={opt.hyper['lr']:g}"
+    return opt.name
+
+
+class _Keep:
+    """Thinned samples of one run for the plots (bounded memory)."""
+
+    def __init__(self):
+        from gdsim.render.descend_text import Thinned
+
+        self.t = Thinned()
+
+    def add(self, s):
+        self.t.add(s)
+
+    def series(self):
+        return self.t.series()
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def _text(function, start, optimizers, settings, every, delay, plot, save_plot, preset, start_source, notes) -> int:
+    from gdsim.render.descend_text import Columns, StepStream, summary_lines
+    from gdsim.printing import pretty
+
+    console = make_console()
+    names = list(function.variables)
+    comparison = len(optimizers) > 1
+    say = lambda line, style=None: console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+    say(f"f({', '.join(names)}) = {pretty(function.expr)}", "bold")
+    if preset is not None:
+        say(tr("preset {name}: {title}", name=preset.name, title=preset.title))
+        say("  " + preset.teaches)
+    start_text = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:6], start))
+    say(tr("start: {p}", p=start_text) + ("   (" + tr("no --start given: every variable starts at 1") + ")" if start_source == "default" else ""))
+    results = []
+    plots = {}
+    stop = None
+    if not comparison:
+        opt = optimizers[0]
+        say(_optimizer_line(opt))
+        say(tr("Each row: feel the slope (∇f), step downhill by the update, repeat; stop on flat ground (‖∇f‖ ≤ {tol}).", tol=f"{settings.tol:g}"), "dim")
+        live = stdout_is_terminal() and settings.max_steps // every > 200 and delay == 0
+        stream = StepStream(console, Columns(function, opt.name, opt.hyper["lr"]), live=live, delay=delay, max_steps=settings.max_steps)
+        keep = _Keep()
+
+        def on_step(s):
+            keep.add(s)
+            stream.show(s)
+
+        try:
+            result, stop = _walk(function, start, opt, settings, every, on_step)
+        finally:
+            stream.close()
+        results.append(result)
+        plots[opt.name] = keep
+        extra = []
+        if preset is not None and preset.minima:
+            from gdsim.presets import nearest_minimum
+
+            minimum, distance = nearest_minimum(preset, named(names, result.point))
+            where = ", ".join(f"{k}={v:g}" for k, v in minimum.point.items())
+            extra.append("  " + tr("nearest known minimum: ({p}), f = {v:g}; distance {d:.3g}", p=where, v=minimum.value, d=distance))
+        say("")
+        for i, line in enumerate(summary_lines(function, start, result, extra)):
+            say(line, "bold" if i == 0 else None)
+    else:
+        from rich.table import Table
+
+        table = Table(title=tr("Comparison from the same start"), box=None, padding=(0, 2), header_style="bold")
+        for col in (tr("run"), tr("optimizer"), "lr", tr("status"), tr("steps"), "f", "‖∇f‖", tr("final point")):
+            table.add_column(col, justify="right" if col in ("lr", tr("steps"), "f", "‖∇f‖") else "left")
+        for opt in optimizers:
+            keep = _Keep()
+            result, stop = _walk(function, start, opt, settings, every, keep.add)
+            results.append(result)
+            plots[_label(opt, optimizers)] = keep
+            point = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:3], result.point))
+            table.add_row(_label(opt, optimizers), opt.name, f"{opt.hyper['lr']:g}", result.status, str(result.steps),
+                          f"{result.value:.6g}", f"{result.gradient_norm:.3g}", point)
+            if stop is not None:
+                break
+        console.print(table)
+        for opt, r in zip(optimizers, results):
+            if r.status != "converged":
+                say(f"  {_label(opt, optimizers)}: {r.reason}", "dim")
+    if plot and stop is None:
+        for block in _plot_blocks(function, start, plots, preset, color_wanted(), terminal_width()):
+            say("")
+            console.print(block, markup=False, highlight=False, soft_wrap=True) if not color_wanted() else _print_ansi(console, block)
+    if save_plot:
+        _save_plots(save_plot, function, start, plots, preset)
+    return exit_code(results)
+
+
+def _print_ansi(console, block: str):
+    from rich.text import Text
+
+    console.print(Text.from_ansi(block), soft_wrap=True)
+
+
+def _optimizer_line(opt) -> str:
+    params = ", ".join(f"{k}={v:g}" for k, v in opt.hyper.items())
+    return tr("optimizer: {name} ({params})", name=opt.name, params=params)
+
+
+def _plot_blocks(function, start, plots: dict, preset, color: bool, width: int) -> list[str]:
+    from gdsim.render import plots as P
+
+    w, h = P.plot_size(width)
+    blocks = []
+    names = function.variables
+    if len(plots) == 1:
+        (label, keep), = plots.items()
+        steps, points, values = keep.series()
+        window = None
+        if function.dimension == 1:
+            if preset is not None and preset.window:
+                window = tuple(preset.window[names[0]])
+            xs = [p[0] for p in points]
+            f = lambda x: function.values(np.asarray(x, dtype=float).reshape(-1, 1))
+            blocks.append(P.curve_with_points(f, xs, width=w, height=h, color=color, window=window,
+                                              title=tr("f({v}) and the hiker's positions", v=names[0]), xlabel=names[0], ylabel=f"f({names[0]})"))
+        elif function.dimension == 2:
+            if preset is not None and preset.window:
+                window = (tuple(preset.window[names[0]]), tuple(preset.window[names[1]]))
+
+            def f2(X, Y):
+                X, Y = np.broadcast_arrays(np.asarray(X, dtype=float), np.asarray(Y, dtype=float))
+                return function.values(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
+
+            blocks.append(P.contour_view(f2, [tuple(p) for p in points], width=w, height=h + 4, color=color, window=window,
+                                         title=tr("map of f with the hiker's path from S (start) to E (end)"), xlabel=names[0], ylabel=names[1]))
+        blocks.append(P.value_vs_step({label: (steps, values)}, width=w, height=h, color=color, title=tr("f against step")))
+    else:
+        series = {label: (keep.series()[0], keep.series()[2]) for label, keep in plots.items()}
+        blocks.append(P.value_vs_step(series, width=w, height=h, color=color, title=tr("f against step, every run")))
+    return blocks
+
+
+def _save_plots(path: str, function, start, plots, preset) -> None:
+    from gdsim.errors import OptionError
+
+    blocks = _plot_blocks(function, start, plots, preset, False, 100)
+    text = "\n\n".join(blocks) + "\n"
+    if path.lower().endswith((".html", ".htm")):
+        import html
+
+        text = ("<!doctype html><meta charset=\"utf-8\"><title>gdsim plots</title>\n<pre style=\"font-family: monospace\">\n"
+                + html.escape(text) + "</pre>\n")
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as e:
+        raise OptionError(f"--save-plot {path}: cannot write ({e.strerror})") from None

@@ -1,0 +1,193 @@
+"""`gdsim descend` for people: a row per step as it is computed, a summary, and the plots.
+
+Rows are fixed-width lines so that they stream one by one (piped or on a terminal); on a
+terminal a long run shows a live tail of the latest rows instead of scrolling thousands.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+
+import numpy as np
+
+from gdsim.descend import Result, Step
+from gdsim.expr import Function
+from gdsim.i18n import tr
+
+W = 12  # width of a number column
+
+
+def num(x: float, width: int = W) -> str:
+    x = float(x)
+    if not math.isfinite(x):
+        s = "inf" if x > 0 else ("-inf" if x < 0 else "undefined")
+    else:
+        s = f"{x:.6g}" if x != 0 else "0"
+    return s.rjust(width)
+
+
+class Columns:
+    """Which columns a run shows: all coordinates up to four variables, a digest beyond."""
+
+    def __init__(self, function: Function, optimizer_name: str, lr: float):
+        self.names = list(function.variables)
+        self.one = len(self.names) == 1
+        self.many = len(self.names) > 4
+        self.gd = optimizer_name == "gd"
+        self.lr = lr
+
+    def header(self) -> str:
+        if self.one:
+            v = self.names[0]
+            cols = ["step".rjust(6), v.rjust(W), f"f({v})".rjust(W), f"f′({v})".rjust(W),
+                    tr("downhill").ljust(10), tr("stride").rjust(W), tr("update").rjust(W)]
+        elif self.many:
+            shown = self.names[:3]
+            cols = ["step".rjust(6), "f".rjust(W), "‖∇f‖".rjust(W), "‖update‖".rjust(W)]
+            cols += [v.rjust(W) for v in shown] + ["…"]
+        else:
+            cols = ["step".rjust(6)] + [v.rjust(W) for v in self.names] + ["f".rjust(W)]
+            cols += [f"∂f/∂{v}".rjust(W) for v in self.names] + ["‖∇f‖".rjust(W)]
+            cols += [f"Δ{v}".rjust(W) for v in self.names]
+        return "  ".join(cols)
+
+    def row(self, s: Step) -> str:
+        upd = s.update
+        if self.one:
+            g = float(s.gradient[0])
+            if not math.isfinite(g):
+                direction = "?"
+            elif abs(g) <= 1e-12:
+                direction = tr("flat")
+            else:
+                direction = tr("← left") if g > 0 else tr("→ right")
+            stride = abs(float(upd[0])) if upd is not None else math.nan
+            cells = [str(s.step).rjust(6), num(s.point[0]), num(s.value), num(g), direction.ljust(10),
+                     num(stride) if upd is not None else "".rjust(W), num(upd[0]) if upd is not None else "".rjust(W)]
+        elif self.many:
+            un = math.sqrt(float(upd @ upd)) if upd is not None else math.nan
+            cells = [str(s.step).rjust(6), num(s.value), num(s.gradient_norm), num(un) if upd is not None else "".rjust(W)]
+            cells += [num(x) for x in s.point[:3]] + ["…"]
+        else:
+            cells = [str(s.step).rjust(6)] + [num(x) for x in s.point] + [num(s.value)]
+            cells += [num(g) for g in s.gradient] + [num(s.gradient_norm)]
+            cells += [num(u) for u in upd] if upd is not None else ["".rjust(W)] * len(self.names)
+        return "  ".join(cells)
+
+
+class _Tail:
+    """A live view: the header, the latest rows and a progress line, rebuilt at refresh time."""
+
+    def __init__(self, header: str, rows: int, max_steps: int):
+        self.header = header
+        self.lines: deque[str] = deque(maxlen=rows)
+        self.max_steps = max_steps
+        self.progress = ""
+
+    def __rich__(self):
+        from rich.text import Text
+
+        body = "\n".join([self.header, *self.lines])
+        return Text(body + "\n" + self.progress, no_wrap=True, overflow="ellipsis")
+
+
+class StepStream:
+    """Shows recorded steps as they come: plain lines, or a live tail on a terminal for long runs."""
+
+    def __init__(self, console, columns: Columns, *, live: bool, delay: float = 0.0, max_steps: int = 0):
+        self.console = console
+        self.columns = columns
+        self.delay = delay
+        self.live = None
+        self.tail = None
+        self.last_flush = 0.0
+        header = columns.header()
+        if live:
+            from rich.live import Live
+
+            self.tail = _Tail(header, 15, max_steps)
+            self.live = Live(self.tail, console=console, refresh_per_second=10, transient=True)
+            self.live.start()
+        else:
+            self._print(header, style="bold")
+
+    def _print(self, line: str, style: str | None = None):
+        self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    def show(self, s: Step):
+        line = self.columns.row(s)
+        if self.tail is not None:
+            self.tail.lines.append(line)
+            self.tail.progress = tr("step {k} of at most {n}   ‖∇f‖ = {g}", k=s.step, n=self.tail.max_steps, g=f"{s.gradient_norm:.3g}")
+        else:
+            self._print(line)
+        if self.delay > 0:
+            time.sleep(self.delay)
+
+    def close(self):
+        if self.live is not None:
+            self.live.stop()
+            self._print(self.tail.header, style="bold")
+            for line in self.tail.lines:
+                self._print(line)
+
+
+STATUS_WORDS = {
+    "converged": "Converged: the ground is flat here, so the hiker stops (lecture step 2).",
+    "max_steps": "Stopped at --max-steps before reaching flat ground.",
+    "diverged": "Diverged: the steps grew instead of shrinking; the hiker fell off the mountain.",
+    "interrupted": "Interrupted: the summary of the steps so far.",
+}
+
+
+def summary_lines(function: Function, start: np.ndarray, result: Result, extra: list[str] | None = None) -> list[str]:
+    names = function.variables
+    point = ", ".join(f"{v}={float(x):.10g}" for v, x in zip(names[:6], result.point))
+    if len(names) > 6:
+        point += f", … ({len(names)} variables)"
+    distance = float(np.linalg.norm(np.asarray(result.point, dtype=float) - start))
+    lines = [
+        tr(STATUS_WORDS.get(result.status, result.status)),
+        "  " + tr("why: {reason}", reason=result.reason),
+        "  " + tr("steps taken (updates applied): {k}", k=result.steps),
+        "  " + tr("final point: {p}", p=point),
+        "  " + tr("f there: {v}   ‖∇f‖ there: {g}", v=f"{result.value:.10g}", g=f"{result.gradient_norm:.3g}"),
+        "  " + tr("distance walked from the start (straight line): {d}", d=f"{distance:.6g}"),
+    ]
+    return lines + (extra or [])
+
+
+class Thinned:
+    """Keeps at most ~2·limit (step, point, value) samples of a run for plotting, whatever its length."""
+
+    def __init__(self, limit: int = 5000):
+        self.limit = limit
+        self.stride = 1
+        self.steps: list[int] = []
+        self.points: list[np.ndarray] = []
+        self.values: list[float] = []
+        self.last = None
+
+    def add(self, s: Step):
+        self.last = s
+        if s.step % self.stride:
+            return
+        self.steps.append(s.step)
+        self.points.append(np.asarray(s.point, dtype=float))
+        self.values.append(float(s.value))
+        if len(self.steps) > 2 * self.limit:
+            self.stride *= 2
+            keep = [i for i, k in enumerate(self.steps) if k % self.stride == 0]
+            self.steps = [self.steps[i] for i in keep]
+            self.points = [self.points[i] for i in keep]
+            self.values = [self.values[i] for i in keep]
+
+    def series(self):
+        steps, points, values = list(self.steps), list(self.points), list(self.values)
+        if self.last is not None and (not steps or steps[-1] != self.last.step):
+            steps.append(self.last.step)
+            points.append(np.asarray(self.last.point, dtype=float))
+            values.append(float(self.last.value))
+        return steps, points, values
