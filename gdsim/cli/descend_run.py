@@ -29,7 +29,10 @@ def _on_sigterm(signum, frame):
     raise Terminated()
 
 
-def named(names, values) -> dict:
+def named(names, values):
+    """{name: number} for a point; a plain list for a vector variable (its names are x[0], x[1], ...)."""
+    if names and names[0].endswith("[0]"):
+        return [float(x) for x in values]
     return {v: float(x) for v, x in zip(names, values)}
 
 

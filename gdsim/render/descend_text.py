@@ -45,7 +45,7 @@ class Columns:
                     tr("downhill").ljust(10), tr("stride").rjust(W), tr("update").rjust(W)]
         elif self.many:
             shown = self.names[:3]
-            cols = ["step".rjust(6), "f".rjust(W), "‖∇f‖".rjust(W), "‖update‖".rjust(W)]
+            cols = ["step".rjust(6), "f".rjust(W), "‖∇f‖".rjust(W), "‖x‖".rjust(W), "‖update‖".rjust(W)]
             cols += [v.rjust(W) for v in shown] + ["…"]
         else:
             cols = ["step".rjust(6)] + [v.rjust(W) for v in self.names] + ["f".rjust(W)]
@@ -68,7 +68,8 @@ class Columns:
                      num(stride) if upd is not None else "".rjust(W), num(upd[0]) if upd is not None else "".rjust(W)]
         elif self.many:
             un = math.sqrt(float(upd @ upd)) if upd is not None else math.nan
-            cells = [str(s.step).rjust(6), num(s.value), num(s.gradient_norm), num(un) if upd is not None else "".rjust(W)]
+            xn = math.sqrt(float(s.point @ s.point))
+            cells = [str(s.step).rjust(6), num(s.value), num(s.gradient_norm), num(xn), num(un) if upd is not None else "".rjust(W)]
             cells += [num(x) for x in s.point[:3]] + ["…"]
         else:
             cells = [str(s.step).rjust(6)] + [num(x) for x in s.point] + [num(s.value)]

@@ -139,8 +139,11 @@ def value_vs_step(series: Mapping[str, tuple[Sequence[int], Sequence[float]]], *
     every_step = np.concatenate([s for s, _ in cleaned.values() if s.size])
     xlim = _interval(*_bounds(every_step))
     if log:
-        ylim = (math.floor(every_value.min()), math.ceil(every_value.max()))
-        ylim = ylim if ylim[1] > ylim[0] else (ylim[0] - 1, ylim[1] + 1)
+        ylim = _padded(*_bounds(every_value))
+        if math.floor(ylim[1]) - math.ceil(ylim[0]) < 1:
+            # Less than a decade shown: widen to whole powers of ten so that two ticks can be labelled.
+            ylim = (math.floor(every_value.min()), math.ceil(every_value.max()))
+            ylim = ylim if ylim[1] > ylim[0] else (ylim[0] - 1, ylim[1] + 1)
     else:
         ylim = _padded(*_bounds(every_value))
 
@@ -265,6 +268,8 @@ def _plotext_plot(draw, *, width, height, color, title, xlabel, ylabel, xlim, yl
     """Build one plotext figure into a string: frame, explicit ticks, the signals from `draw`, a legend below."""
     legend_lines = _legend_lines(legend, width, color)
     height -= len(legend_lines)
+    if height < 6:
+        return _too_small(width, height + len(legend_lines))
     labelled = width >= 40 and height >= 10
     rows = height - 3 - (1 if title else 0) - (1 if labelled else 0)
     if log_y:
@@ -324,7 +329,7 @@ def _x_ticks(lo, hi, cols, integer):
 # ---- the contour view ----------------------------------------------------------------------------------------------
 
 def _cell_levels(f2, xlo, yhi, cell_w, cell_h, rows, cols, oversample=3):
-    """For each cell the mean rank of f over oversample² points in it, from 0 (lowest) to 1; NaN where f is undefined."""
+    """Each cell's mean rank of f over oversample² points in it, from 0 (lowest) to 1; NaN where f is undefined."""
     xs = xlo + (np.arange(cols * oversample) + 0.5) * cell_w / oversample
     ys = yhi - (np.arange(rows * oversample) + 0.5) * cell_h / oversample
     grid_x, grid_y = np.meshgrid(xs, ys)
@@ -342,7 +347,7 @@ def _cell_levels(f2, xlo, yhi, cell_w, cell_h, rows, cols, oversample=3):
 
 
 def _draw_path(cells, codes, path, ends, xlo, yhi, cell_w, cell_h):
-    """Draw the path on the cells: segments as '•', points as 'o', then 'S' and 'E' if `ends` says they are drawable."""
+    """Draw the path on the cells: segments '•', points 'o', then 'S' and 'E' where `ends` says they are drawable."""
     rows, cols = len(cells), len(cells[0])
     if len(path) == 0:
         return
@@ -467,7 +472,7 @@ def _around(*coordinates):
     for c, span in zip(coordinates, spans):
         lo, hi = float(c.min()), float(c.max())
         pad = 0.15 * span if span > 0 else max(0.5 * max(spans), 0.5 * abs(lo), 1.0)
-        windows.append((lo - pad, hi + pad))
+        windows.append(_interval(lo - pad, hi + pad))
     return windows if len(windows) > 1 else windows[0]
 
 
@@ -486,7 +491,9 @@ def _ticks(lo, hi, count, integer=False):
 def _log_ticks(lo, hi, count):
     """Whole powers of ten from lo to hi (as exponents), every one or every few so at most `count` remain."""
     every = next(k for k in (1, 2, 3, 5, 10, 20, 50, 100, 10 ** 9) if (hi - lo) / k + 1 <= count)
-    return np.arange(math.ceil(lo / every) * every, hi + 1, every)
+    ticks = np.arange(math.ceil(lo / every) * every, math.floor(hi / every) * every + 1, every)
+    # No multiple of a wide spacing may fall inside a short range: one whole power still does.
+    return ticks if ticks.size else np.array([math.ceil(lo)])
 
 
 def _tick_label(value, ticks):
