@@ -118,11 +118,21 @@ def render(doc: dict, function: Function, *, steps: bool = False) -> list:
         from rich.padding import Padding
 
         out.append(Text("  H ="))
-        out.append(Padding(h, (0, 0, 0, 4)))
+        out.append(Padding(h, (0, 0, 0, 4), expand=False))
         eig = ", ".join(num(x) for x in doc["hessian_eigenvalues"])
         out.append(Text("  " + tr("eigenvalues (ascending): {eig}", eig=eig)))
         out.append(Text("  " + curvature_text(doc["curvature"])))
-        if doc.get("max_stable_lr") is not None:
+        if doc.get("max_stable_lr") is not None and doc["curvature"] == "saddle":
+            out.append(
+                Text(
+                    "  "
+                    + tr(
+                        "Along the directions that curve up, GD is stable for lr < 2/λ_max = {lr}; along a direction that curves down it slides away at any lr.",
+                        lr=num(doc["max_stable_lr"]),
+                    )
+                )
+            )
+        elif doc.get("max_stable_lr") is not None:
             out.append(
                 Text(
                     "  "

@@ -1,0 +1,100 @@
+"""`gdsim presets`: the named classic test functions, and `gdsim lab`: the lecture's exercises."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from gdsim.cli.common import Exit, check_format, dumps, print_get, write
+
+
+def register(app: typer.Typer) -> None:
+    app.command("presets")(presets)
+    lab_app = typer.Typer(help="Lab exercises that follow the lecture: list them, print one's task.", no_args_is_help=True)
+    lab_app.command("list")(lab_list)
+    lab_app.command("show")(lab_show)
+    app.add_typer(lab_app, name="lab")
+
+
+def _preset_doc(p) -> dict:
+    return {
+        "name": p.name,
+        "title": p.title,
+        "expression": p.expression,
+        "start": dict(p.start),
+        "optimizer": p.optimizer,
+        "lr": p.lr,
+        "max_steps": p.max_steps,
+        "tol": p.tol,
+        "window": {k: list(v) for k, v in p.window.items()},
+        "minima": [{"point": dict(m.point), "value": m.value} for m in p.minima],
+        "teaches": p.teaches,
+    }
+
+
+def presets(
+    name: Optional[str] = typer.Argument(None, help="Show one preset in full.", show_default=False),
+    format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    get: Optional[str] = typer.Option(None, "--get", help="Print one value of the JSON document, e.g. rosenbrock.lr.", show_default=False),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of the explanations: en or ko.", show_default=False),
+) -> None:
+    """List the named classic functions (use one with --preset NAME on derive and descend)."""
+    from gdsim.cli.options import setup_language
+    from gdsim.presets import get_preset, load_presets
+
+    setup_language(lang)
+    fmt = "json" if get else check_format(format, ("text", "json"))
+    chosen = [get_preset(name)] if name else list(load_presets().values())
+    doc = {p.name: _preset_doc(p) for p in chosen}
+    if get:
+        print_get(doc, get)
+    elif fmt == "json":
+        write(dumps(doc))
+    else:
+        from gdsim.cli.common import make_console
+        from gdsim.render.lab_text import render_presets
+
+        make_console().print(render_presets(chosen, detailed=bool(name)))
+    raise Exit(0)
+
+
+def lab_list(
+    format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of the explanations: en or ko.", show_default=False),
+) -> None:
+    """The lab exercises, one line each."""
+    from gdsim.cli.options import setup_language
+    from gdsim.labs import load_labs
+
+    setup_language(lang)
+    fmt = check_format(format, ("text", "json"))
+    labs = list(load_labs().values())
+    if fmt == "json":
+        write(dumps([{"name": lab.name, "title": lab.title} for lab in labs]))
+    else:
+        width = max(len(lab.name) for lab in labs)
+        write("\n".join(f"{lab.name.ljust(width)}  {lab.title}" for lab in labs))
+    raise Exit(0)
+
+
+def lab_show(
+    name: str = typer.Argument(..., help="The lab's name (see `gdsim lab list`)."),
+    format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of the explanations: en or ko.", show_default=False),
+) -> None:
+    """Print a lab's task: what to run, what to observe, what to answer."""
+    from gdsim.cli.options import setup_language
+    from gdsim.labs import get_lab
+
+    setup_language(lang)
+    fmt = check_format(format, ("text", "json"))
+    lab = get_lab(name)
+    if fmt == "json":
+        write(dumps({"name": lab.name, "title": lab.title, "task": lab.task, "commands": list(lab.commands), "answer": lab.answer}))
+    else:
+        lines = [lab.title, "=" * len(lab.title), "", lab.task.rstrip(), "", "Commands:"]
+        lines += [f"  {c}" for c in lab.commands]
+        lines += ["", "How it is checked:", "  " + lab.answer.strip()]
+        write("\n".join(lines))
+    raise Exit(0)
