@@ -12,7 +12,7 @@ from typing import Iterator
 
 import numpy as np
 
-from gdsim.errors import OptionError
+from gdsim.errors import GdsimError, OptionError
 from gdsim.expr import Function
 from gdsim.optimizers import Optimizer
 from gdsim.points import format_point
@@ -79,7 +79,7 @@ def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) 
     lr = optimizer.hyper["lr"]
     try:
         eig = np.linalg.eigvalsh(function.hessian(start))
-    except (np.linalg.LinAlgError, ValueError):
+    except (np.linalg.LinAlgError, ValueError, GdsimError):  # no Hessian (e.g. too many dimensions)
         eig = np.array([math.nan])
     top = float(eig[-1]) if eig.size and np.all(np.isfinite(eig)) else math.nan
     if optimizer.name == "gd" and math.isfinite(top) and top > 0:

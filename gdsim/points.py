@@ -32,6 +32,8 @@ def parse_number(text: str, what: str) -> float:
 def parse_point(text: str, variables, *, option: str = "--at") -> np.ndarray:
     """Parse a point for the given variables (in order); see the module docstring for the forms."""
     names = list(variables)
+    if names and names[0].endswith("[0]"):
+        return _vector_point(text, names, option)
     listing = ", ".join(names)
     if len(text) > MAX_POINT_TEXT:
         raise PointError(f"{option}: the point text is too long ({len(text):,} characters)")
@@ -71,4 +73,26 @@ def _example(names) -> str:
 
 def format_point(variables, point) -> str:
     """`x=1, y=-2` for messages."""
-    return ", ".join(f"{n}={float(v):.6g}" for n, v in zip(variables, point))
+    names = list(variables)
+    if len(names) > 6:
+        head = ", ".join(f"{n}={float(v):.6g}" for n, v in zip(names[:3], point))
+        return f"{head}, … ({len(names)} components)"
+    return ", ".join(f"{n}={float(v):.6g}" for n, v in zip(names, point))
+
+
+def _vector_point(text: str, names: list[str], option: str) -> np.ndarray:
+    """A point of a vector variable: one number for every component, `x=0`, or all N components."""
+    vector = names[0][:-3]
+    t = text.strip()
+    if "=" in t:
+        name, _, raw = t.partition("=")
+        if name.strip() != vector or "," in raw:
+            raise PointError(f"{option}: in vector mode write {vector}=NUMBER, one NUMBER, or {len(names)} numbers")
+        t = raw
+    parts = [p for p in t.split(",")]
+    numbers = [parse_number(p, option) for p in parts]
+    if len(numbers) == 1:
+        return np.full(len(names), numbers[0], dtype=float)
+    if len(numbers) != len(names):
+        raise PointError(f"{option}: {len(numbers)} values for the {len(names)} components of {vector}; give one number for all or {len(names)}")
+    return np.array(numbers, dtype=float)

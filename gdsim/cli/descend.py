@@ -54,6 +54,7 @@ def descend(
     config: Optional[str] = typer.Option(None, "--config", help="Read options from a TOML lab file (the command line wins).", show_default=False),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language of the explanations: en or ko.", show_default=False),
     save_plot: Optional[str] = typer.Option(None, "--save-plot", help="Also write the plots to this file (.txt, or .html).", show_default=False),
+    dim: Optional[int] = typer.Option(None, "--dim", help="Vector mode: the variable is a vector of this many components (x[0], x[1:], sum, dot, ...).", show_default=False),
 ) -> None:
     """Walk downhill: run gradient descent (or momentum, nesterov, adagrad, rmsprop, adam) step by step."""
     from gdsim.cli.options import preset_defaults, setup_language
@@ -62,7 +63,7 @@ def descend(
     given = dict(expression=expression, start=start, optimizer=optimizer, lr=lr, momentum=momentum, alpha=alpha,
                  beta1=beta1, beta2=beta2, eps=eps, tol=tol, ftol=ftol, max_steps=max_steps, bound=bound,
                  every=every, delay=delay, plot=plot, format=format, get=get, preset=preset, lang=lang,
-                 save_plot=save_plot)
+                 save_plot=save_plot, dim=dim)
     preset_name = preset
     if preset_name is None and config:
         from gdsim.config import load_config
@@ -79,11 +80,12 @@ def descend(
         raise OptionError(f"--delay must be between 0 and 60 seconds, got {opts['delay']}")
 
     from gdsim.descend import check_settings
-    from gdsim.expr import parse
     from gdsim.optimizers import make_optimizer
     from gdsim.points import parse_number, parse_point
 
-    function = parse(opts["expression"])
+    from gdsim.cli.options import load_function
+
+    function = load_function(opts["expression"], opts["dim"])
     settings = check_settings(opts["tol"], opts["ftol"], opts["max_steps"], opts["bound"])
     if opts["start"] is not None:
         start_point = parse_point(str(opts["start"]), function.variables, option="--start")

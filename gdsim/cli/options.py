@@ -52,3 +52,14 @@ def preset_defaults(name: str | None, command: str) -> dict[str, Any]:
         "expression": p.expression, "start": start, "optimizer": p.optimizer, "lr": p.lr,
         "max_steps": p.max_steps, "tol": p.tol, "ftol": getattr(p, "ftol", None),
     }
+
+
+def load_function(text: str, dim: int | None):
+    """A scalar function, or with --dim N a function of one vector variable."""
+    if dim is None:
+        from gdsim.expr import parse
+
+        return parse(text)
+    from gdsim.vector import parse_vector
+
+    return parse_vector(text, dim)
