@@ -36,11 +36,27 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a run ended: an English template and its values (text output may translate the template)."""
+
+    template: str
+    values: dict
+
+    def __str__(self) -> str:
+        return self.render(lambda template, **values: template.format(**values))
+
+    def render(self, translate) -> str:
+        """The text through `translate(template, **values)` (e.g. gdsim.i18n.tr), nested reasons first."""
+        values = {k: v.render(translate) if isinstance(v, Reason) else v for k, v in self.values.items()}
+        return translate(self.template, **values)
+
+
+@dataclass(frozen=True)
 class Result:
     """How the run ended: status converged / max_steps / diverged, and why."""
 
     status: str
-    reason: str
+    reason: str | Reason
     steps: int
     point: np.ndarray
     value: float
@@ -74,7 +90,7 @@ def check_settings(tol: float, ftol: float, max_steps: int, bound: float) -> Set
     return Settings(float(tol), float(ftol), max_steps, float(bound))
 
 
-def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) -> str:
+def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) -> Reason:
     """What a student can change after a divergence, from the curvature at the start."""
     lr = optimizer.hyper["lr"]
     try:
@@ -85,12 +101,16 @@ def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) 
     if optimizer.name == "gd" and math.isfinite(top) and top > 0:
         limit = 2.0 / top
         if lr >= limit:
-            return (
-                f"the learning rate {lr:g} is above 2/λ_max = {limit:.4g} (λ_max = {top:.4g} is the largest "
-                f"curvature at the start): each step overshoots further; try --lr below {limit:.4g}"
+            return Reason(
+                "the learning rate {lr} is above 2/λ_max = {limit} (λ_max = {top} is the largest curvature at the "
+                "start): each step overshoots further; try --lr below {limit}",
+                {"lr": f"{lr:g}", "limit": f"{limit:.4g}", "top": f"{top:.4g}"},
             )
-        return f"the slope grows faster than the steps shrink it; try a smaller --lr than {lr:g} (2/λ_max at the start is {limit:.4g})"
-    return f"try a smaller --lr than {lr:g}"
+        return Reason(
+            "the slope grows faster than the steps shrink it; try a smaller --lr than {lr} (2/λ_max at the start is {limit})",
+            {"lr": f"{lr:g}", "limit": f"{limit:.4g}"},
+        )
+    return Reason("try a smaller --lr than {lr}", {"lr": f"{lr:g}"})
 
 
 def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: Settings = Settings()) -> Iterator[Step | Result]:
@@ -107,36 +127,39 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
         where = format_point(names, point)
         if not np.all(np.abs(point) <= settings.bound):  # also catches inf and nan coordinates
             yield Step(k, point, value, gradient, norm, None)
-            reason = f"step {k}: a coordinate went beyond --bound {settings.bound:g} ({where}); " + stability_hint(
-                function, start, optimizer
-            )
+            hint = stability_hint(function, start, optimizer)
+            reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
+                            {"k": k, "bound": f"{settings.bound:g}", "where": where, "hint": hint})
             yield Result("diverged", reason, k, point, value, norm)
             return
         if not math.isfinite(value) or not math.isfinite(norm):
             yield Step(k, point, value, gradient, norm, None)
             cause = function.undefined_reason(point)
             if cause and "overflows" not in cause:
-                reason = f"step {k}: f is not defined at {where}: {cause}"
+                reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": where, "cause": cause})
             else:
-                reason = f"step {k}: f or its slope is no longer a finite number at {where}; " + stability_hint(
-                    function, start, optimizer
-                )
+                hint = stability_hint(function, start, optimizer)
+                reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
+                                {"k": k, "where": where, "hint": hint})
             yield Result("diverged", reason, k, point, value, norm)
             return
         if norm <= settings.tol:
             yield Step(k, point, value, gradient, norm, None)
-            yield Result("converged", f"flat ground: ‖∇f‖ = {norm:.3g} ≤ --tol {settings.tol:g} at step {k}", k, point, value, norm)
+            yield Result("converged", Reason("flat ground: ‖∇f‖ = {norm} ≤ --tol {tol} at step {k}",
+                                             {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm)
             return
         if settings.ftol > 0 and k > 0 and abs(value - previous_value) <= settings.ftol:
             yield Step(k, point, value, gradient, norm, None)
             change = abs(value - previous_value)
-            yield Result("converged", f"f stopped changing: |f(k) - f(k-1)| = {change:.3g} ≤ --ftol {settings.ftol:g} at step {k}", k, point, value, norm)
+            yield Result("converged", Reason("f stopped changing: |f(k) - f(k-1)| = {change} ≤ --ftol {ftol} at step {k}",
+                                             {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm)
             return
         if k >= settings.max_steps:
             yield Step(k, point, value, gradient, norm, None)
             yield Result(
                 "max_steps",
-                f"stopped after --max-steps {settings.max_steps} updates with ‖∇f‖ = {norm:.3g} still above --tol {settings.tol:g}",
+                Reason("stopped after --max-steps {n} updates with ‖∇f‖ = {norm} still above --tol {tol}",
+                       {"n": settings.max_steps, "norm": f"{norm:.3g}", "tol": f"{settings.tol:g}"}),
                 k, point, value, norm,
             )
             return

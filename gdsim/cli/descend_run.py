@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, print_get, stdout_is_terminal, terminal_width, write
-from gdsim.descend import Result, Settings, Step, run
+from gdsim.descend import Reason, Result, Settings, Step, run
 from gdsim.expr import Function
 from gdsim.i18n import tr
 from gdsim.printing import plain
@@ -65,7 +65,7 @@ def step_doc(s: Step, names) -> dict:
 def result_doc(r: Result, names, preset=None) -> dict:
     doc = {
         "status": r.status,
-        "reason": r.reason,
+        "reason": str(r.reason),
         "steps": r.steps,
         "point": named(names, r.point),
         "value": float(r.value),
@@ -98,8 +98,8 @@ def _walk(function, start, optimizer, settings, every, on_step):
             raise
         if last.update is not None and not _recorded(last, every):
             on_step(Step(last.step, last.point, last.value, last.gradient, last.gradient_norm, None))
-        why = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted by Ctrl-C"
-        return Result("interrupted", f"{why} at step {last.step}", last.step, last.point, last.value, last.gradient_norm), stop
+        why = "terminated (SIGTERM) at step {k}" if isinstance(stop, Terminated) else "interrupted by Ctrl-C at step {k}"
+        return Result("interrupted", Reason(why, {"k": last.step}), last.step, last.point, last.value, last.gradient_norm), stop
     raise AssertionError("the engine ended without a result")  # pragma: no cover
 
 
@@ -282,7 +282,7 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         console.print(table)
         for opt, r in zip(optimizers, results):
             if r.status != "converged":
-                say(f"  {_label(opt, optimizers)}: {r.reason}", "dim")
+                say(f"  {_label(opt, optimizers)}: {r.reason.render(tr)}", "dim")
     if plot and stop is None:
         for block in _plot_blocks(function, start, plots, preset, color_wanted(), terminal_width()):
             say("")

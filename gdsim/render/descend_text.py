@@ -151,7 +151,7 @@ def summary_lines(function: Function, start: np.ndarray, result: Result, extra: 
     distance = float(np.linalg.norm(np.asarray(result.point, dtype=float) - start))
     lines = [
         tr(STATUS_WORDS.get(result.status, result.status)),
-        "  " + tr("why: {reason}", reason=result.reason),
+        "  " + tr("why: {reason}", reason=result.reason.render(tr)),
         "  " + tr("steps taken (updates applied): {k}", k=result.steps),
         "  " + tr("final point: {p}", p=point),
         "  " + tr("f there: {v}   ‖∇f‖ there: {g}", v=f"{result.value:.10g}", g=f"{result.gradient_norm:.3g}"),
