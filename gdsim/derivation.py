@@ -60,7 +60,7 @@ class _Deriver:
         v = self.var
         pending: dict = {}
         if v not in e.free_symbols:
-            self.lines.append(Line(e, "constant rule: no " + str(v) + " in it, so its derivative is 0", ZERO))
+            self.lines.append(Line(e, "constant rule: the variable does not appear, so the derivative is 0", ZERO))
             return
         if e == v:
             return

@@ -178,6 +178,16 @@ def render_steps(function: Function, v: str) -> list:
         holes = {s: f"{d}[{pretty(sub)}]" for s, sub in line.pending.items()}
         rhs = Printer("pretty", holes)(line.rhs)
         out.append(Text(f"  {d}[{pretty(line.target)}] = {rhs}"))
-        out.append(Text(f"      {tr(line.rule)}", style="dim"))
+        out.append(Text(f"      {rule_text(line.rule)}", style="dim"))
     out.append(Text(f"  ⇒ {partial_name(function, v)} = {pretty(result)}", style="bold"))
     return out
+
+
+CHAIN = " (chain rule)"
+
+
+def rule_text(rule: str) -> str:
+    """A derivation rule in the current language (the chain-rule note is translated on its own)."""
+    if rule.endswith(CHAIN):
+        return tr(rule[: -len(CHAIN)]) + tr(CHAIN)
+    return tr(rule)

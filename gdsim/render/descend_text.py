@@ -19,6 +19,21 @@ from gdsim.i18n import tr
 W = 12  # width of a number column
 
 
+def cells(text: str) -> int:
+    """Terminal columns of a text: East Asian wide characters (Korean) take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def ljust(text: str, width: int) -> str:
+    return text + " " * max(0, width - cells(text))
+
+
+def rjust(text: str, width: int) -> str:
+    return " " * max(0, width - cells(text)) + text
+
+
 def num(x: float, width: int = W) -> str:
     x = float(x)
     if not math.isfinite(x):
@@ -42,7 +57,7 @@ class Columns:
         if self.one:
             v = self.names[0]
             cols = ["step".rjust(6), v.rjust(W), f"f({v})".rjust(W), f"f′({v})".rjust(W),
-                    tr("downhill").ljust(10), tr("stride").rjust(W), tr("update").rjust(W)]
+                    ljust(tr("downhill"), 10), rjust(tr("stride"), W), rjust(tr("update"), W)]
         elif self.many:
             shown = self.names[:3]
             cols = ["step".rjust(6), "f".rjust(W), "‖∇f‖".rjust(W), "‖x‖".rjust(W), "‖update‖".rjust(W)]
@@ -64,7 +79,7 @@ class Columns:
             else:
                 direction = tr("← left") if g > 0 else tr("→ right")
             stride = abs(float(upd[0])) if upd is not None else math.nan
-            cells = [str(s.step).rjust(6), num(s.point[0]), num(s.value), num(g), direction.ljust(10),
+            cells = [str(s.step).rjust(6), num(s.point[0]), num(s.value), num(g), ljust(direction, 10),
                      num(stride) if upd is not None else "".rjust(W), num(upd[0]) if upd is not None else "".rjust(W)]
         elif self.many:
             un = math.sqrt(float(upd @ upd)) if upd is not None else math.nan
