@@ -71,12 +71,20 @@ def result_doc(r: Result, names, preset=None) -> dict:
         "value": float(r.value),
         "gradient_norm": float(r.gradient_norm),
     }
-    if preset is not None and preset.minima:
-        from gdsim.presets import nearest_minimum
-
-        minimum, distance = nearest_minimum(preset, doc["point"])
+    near = nearest(preset, doc["point"])
+    if near is not None:
+        minimum, distance = near
         doc["nearest_minimum"] = {"point": dict(minimum.point), "value": minimum.value, "distance": distance}
     return doc
+
+
+def nearest(preset, point: dict):
+    """The preset's known minimum nearest to `point`, or None (no preset, or another function's variables)."""
+    if preset is None or not preset.minima or not isinstance(point, dict) or set(point) != set(preset.start):
+        return None
+    from gdsim.presets import nearest_minimum
+
+    return nearest_minimum(preset, point)
 
 
 def _recorded(s: Step, every: int) -> bool:
@@ -254,10 +262,9 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         results.append(result)
         plots[opt.name] = keep
         extra = []
-        if preset is not None and preset.minima:
-            from gdsim.presets import nearest_minimum
-
-            minimum, distance = nearest_minimum(preset, named(names, result.point))
+        near = nearest(preset, named(names, result.point))
+        if near is not None:
+            minimum, distance = near
             where = ", ".join(f"{k}={v:g}" for k, v in minimum.point.items())
             extra.append("  " + tr("nearest known minimum: ({p}), f = {v:g}; distance {d:.3g}", p=where, v=minimum.value, d=distance))
         say("")

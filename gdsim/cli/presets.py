@@ -27,8 +27,9 @@ def _preset_doc(p) -> dict:
         "lr": p.lr,
         "max_steps": p.max_steps,
         "tol": p.tol,
+        "ftol": p.ftol,
         "window": {k: list(v) for k, v in p.window.items()},
-        "minima": [{"point": dict(m.point), "value": m.value} for m in p.minima],
+        "minima": [{"point": dict(m.point), "value": m.value, "kind": m.kind} for m in p.minima],
         "teaches": p.teaches,
     }
 

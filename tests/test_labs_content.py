@@ -1,0 +1,143 @@
+"""The shipped lab exercises: each loads, has a printable task and runnable-looking commands, and its numbers are right.
+
+The numbers the answers quote are recomputed here from closed forms and SymPy, not from gdsim.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+
+import pytest
+import sympy as sp
+
+from gdsim.errors import ConfigError, OptionError
+from gdsim.expr import parse
+from gdsim.labs import Lab, get_lab, load_labs, read_lab
+
+LECTURE_LABS = ["slope-sign", "partials", "learning-rate", "optimizer-race", "sgd-batches"]
+SUBCOMMANDS = {"derive", "descend", "sgd", "presets", "lab"}
+
+
+def test_every_lab_loads_in_the_lecture_order():
+    labs = load_labs()
+    assert list(labs) == LECTURE_LABS
+    for name, lab in labs.items():
+        assert isinstance(lab, Lab) and lab.name == name and lab.title.strip()
+
+
+@pytest.mark.parametrize("name", LECTURE_LABS)
+def test_task_is_printable_and_says_what_to_run_and_answer(name):
+    lab = get_lab(name)
+    lines = lab.task.splitlines()
+    assert len(lines) >= 5, "a task spans several lines: what to run, what to observe, what to answer"
+    assert all(len(line) <= 80 for line in lines), "the task fits an 80-column terminal"
+    assert "1." in lab.task and "2." in lab.task
+    assert lab.answer.strip() and lab.commands
+
+
+@pytest.mark.parametrize("name", LECTURE_LABS)
+def test_commands_are_gdsim_command_lines_with_parseable_functions(name):
+    for command in get_lab(name).commands:
+        words = shlex.split(command)
+        assert words[0] == "gdsim" and words[1] in SUBCOMMANDS, command
+        if words[1] in ("derive", "descend") and len(words) > 2 and not words[2].startswith("-"):
+            assert parse(words[2]).variables  # the function text is valid gdsim syntax
+
+
+def answer_of(name: str) -> str:
+    """The lab's answer on one line, so that quoted phrases do not depend on where the text wraps."""
+    return " ".join(get_lab(name).answer.split())
+
+
+def test_slope_sign_answer_quotes_the_right_slopes():
+    x = sp.Symbol("x")
+    f = x**3 - 3 * x
+    slope = {k: sp.diff(f, x).subs(x, sp.Rational(k)) for k in ("2", "-0.5", "1", "-1", "0.9", "1.1", "-1.1", "-0.9")}
+    assert slope == {"2": 9, "-0.5": sp.Rational(-9, 4), "1": 0, "-1": 0,
+                     "0.9": sp.Rational(-57, 100), "1.1": sp.Rational(63, 100),
+                     "-1.1": sp.Rational(63, 100), "-0.9": sp.Rational(-57, 100)}
+    answer = answer_of("slope-sign")
+    for phrase in ("f'(2) = 9", "f'(-0.5) = -2.25", "f'(1) = 0", "f'(-1) = 0", "f'(0.9) = -0.57",
+                   "f'(1.1) = 0.63", "f'(-1.1) = 0.63", "f'(-0.9) = -0.57"):
+        assert phrase in answer
+    assert (f.subs(x, 1), f.subs(x, -1)) == (-2, 2)
+    assert "x = 1 (f = -2)" in answer and "f = 2" in answer
+
+
+def test_partials_answer_quotes_the_right_gradient_and_minimum():
+    x, y = sp.symbols("x y")
+    f = x**2 + x * y + 2 * y**2 - 3 * x
+    at = {x: 2, y: -1}
+    assert (f.subs(at), sp.diff(f, x).subs(at), sp.diff(f, y).subs(at)) == (-2, 0, -2)
+    solution = sp.solve([sp.diff(f, x), sp.diff(f, y)], [x, y])
+    assert solution == {x: sp.Rational(12, 7), y: sp.Rational(-3, 7)}
+    answer = answer_of("partials")
+    assert "f = -2, df/dx = 0, df/dy = -2" in answer
+    for value in (solution[x], solution[y], f.subs(solution)):
+        assert f"{float(value):.6f}" in answer
+
+
+def test_learning_rate_answer_quotes_the_closed_form_step_counts():
+    # Gradient descent on x^2 from 3: x_k = 3 (1 - 2 lr)^k, so |f'(x_k)| = 6 |1 - 2 lr|^k.
+    def steps_to_flat(lr):
+        return next(k for k in range(10_000) if 6 * abs(1 - 2 * lr) ** k <= 1e-6)
+
+    answer = answer_of("learning-rate")
+    assert steps_to_flat(0.1) == steps_to_flat(0.9) == 70 and "70 steps" in answer
+    assert steps_to_flat(0.5) == 1 and "1 step," in answer
+    diverged_at = next(k for k in range(1, 1000) if 3 * 1.2**k > 1e8)
+    assert diverged_at == 96 and "step 96" in answer
+    assert f"{3 * 0.998**1000:.3f}" == "0.405" and "0.405" in answer
+
+
+def test_sgd_batches_answer_quotes_the_step_counts():
+    steps = [10 * math.ceil(200 / b) for b in (1, 16, 200)]
+    assert steps == [2000, 130, 10]
+    assert "2000, 130 and 10 for batch sizes 1, 16 and 200" in answer_of("sgd-batches")
+
+
+def test_unknown_lab_lists_the_names():
+    with pytest.raises(OptionError) as err:
+        get_lab("gradient")
+    assert "unknown lab 'gradient'" in err.value.message
+    assert all(name in err.value.message for name in LECTURE_LABS)
+
+
+GOOD = '''\
+name = "demo"
+title = "A demo"
+task = """
+1. Run it.
+2. Answer.
+"""
+commands = ['gdsim derive "x^2" --at x=1']
+answer = "f'(1) = 2"
+'''
+
+
+def test_a_well_formed_lab_reads(tmp_path):
+    path = tmp_path / "demo.toml"
+    path.write_text(GOOD)
+    lab = read_lab(path)
+    assert lab.commands == ('gdsim derive "x^2" --at x=1',) and lab.task.startswith("1. Run it.")
+
+
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ('answer = "', 'hint = "no"\nanswer = "', "hint"),
+        ("commands = ['gdsim derive \"x^2\" --at x=1']", "commands = []", "commands"),
+        ("commands = ['gdsim derive \"x^2\" --at x=1']", "commands = [3]", "commands[1]"),
+        ('title = "A demo"', "title = 7", "title"),
+        ('name = "demo"', 'name = "other"', "name"),
+        ('answer = "f\'(1) = 2"\n', "", "answer"),
+    ],
+)
+def test_a_bad_lab_is_refused_naming_file_and_key(tmp_path, old, new, key):
+    assert old in GOOD
+    path = tmp_path / "demo.toml"
+    path.write_text(GOOD.replace(old, new, 1))
+    with pytest.raises(ConfigError) as err:
+        read_lab(path)
+    assert str(path) in err.value.message and f"'{key}'" in err.value.message
