@@ -345,9 +345,13 @@ def _plot_blocks(function, start, plots: dict, preset, color: bool, width: int) 
 
 
 def _save_plots(path: str, function, start, plots, preset) -> None:
+    write_plot_file(path, _plot_blocks(function, start, plots, preset, False, 100))
+
+
+def write_plot_file(path: str, blocks: list[str]) -> None:
+    """Plots for a lab report: plain text, or an HTML page when the name ends in .html."""
     from gdsim.errors import OptionError
 
-    blocks = _plot_blocks(function, start, plots, preset, False, 100)
     text = "\n\n".join(blocks) + "\n"
     if path.lower().endswith((".html", ".htm")):
         import html

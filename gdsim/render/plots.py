@@ -113,7 +113,8 @@ def curve_with_points(f: Callable[[np.ndarray], np.ndarray], xs_visited: Sequenc
 
 
 def value_vs_step(series: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, width: int, height: int,
-                  color: bool, log: bool | None = None, title: str | None = None, ylabel: str = "f") -> str:
+                  color: bool, log: bool | None = None, title: str | None = None, ylabel: str = "f",
+                  xlabel: str = "step") -> str:
     """f against step for one run or an overlay of several, each series with its own marker.
 
     On a log scale the plot shows log10 of the values with ticks labelled as powers of ten.
@@ -157,7 +158,7 @@ def value_vs_step(series: Mapping[str, tuple[Sequence[int], Sequence[float]]], *
                 fig.draw(_signal(fig, steps, values, glyph, code, lines=True))
 
     legend = [(glyph, label, code) for label, (glyph, code) in markers.items() if label]
-    return _plotext_plot(draw, width=width, height=height, color=color, title=title, xlabel="step",
+    return _plotext_plot(draw, width=width, height=height, color=color, title=title, xlabel=xlabel,
                          ylabel=f"{ylabel} (log scale)" if log else ylabel, xlim=xlim, ylim=ylim,
                          legend=legend, integer_x=True, log_y=log)
 

@@ -1,0 +1,299 @@
+"""Running `gdsim sgd`: data, model and optimizer from the options, then each output format fed
+from the training stream (only recorded steps are kept)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import signal
+import sys
+
+import numpy as np
+
+from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, print_get, terminal_width, write
+from gdsim.cli.descend_run import Terminated, _on_sigterm
+from gdsim.i18n import tr
+
+AUTO_ROWS = 1000  # a long run records about this many rows unless --every says otherwise
+
+
+def _load(opts):
+    from gdsim.data import load_csv, synthetic_linear
+    from gdsim.errors import OptionError
+
+    if opts["synthetic"]:
+        if opts["synthetic"] != "linear":
+            raise OptionError(f"--synthetic: '{opts['synthetic']}' is not a known data set; use linear")
+        return synthetic_linear(opts["samples"], opts["features"], opts["noise"], opts["seed"])
+    return load_csv(opts["data"], opts["target"]), None
+
+
+def _batch_sizes(opts, samples: int) -> list[int]:
+    from gdsim.errors import OptionError
+
+    if not opts["compare_batch"]:
+        return [opts["batch_size"]]
+    sizes = []
+    for part in str(opts["compare_batch"]).split(","):
+        p = part.strip()
+        if p.lower() in ("n", "all", "full"):
+            sizes.append(samples)
+            continue
+        if not p.isdigit() or int(p) < 1:
+            raise OptionError(f"--compare-batch: '{p}' is not a batch size (a whole number >= 1, or N for all rows)")
+        sizes.append(int(p))
+    return sizes
+
+
+def _auto_every(opts, samples: int, batch: int) -> int:
+    if opts["every"] is not None:
+        return opts["every"]
+    per_epoch = math.ceil(samples / max(1, min(batch, samples)))
+    total = per_epoch * max(1, opts["epochs"])
+    return 1 if total <= 2 * AUTO_ROWS else math.ceil(total / AUTO_ROWS)
+
+
+def named(names, values) -> dict:
+    return {n: float(v) for n, v in zip(names, values)}
+
+
+def execute(opts, fmt: str) -> int:
+    from gdsim.optimizers import make_optimizer
+    from gdsim.points import parse_point
+    from gdsim.sgd import SgdResult, make_model, train
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    dataset, truth = _load(opts)
+    model = make_model(opts["model"], dataset, opts["target"])
+    names = list(model.params)
+    init = parse_point(str(opts["init"]), names, option="--init") if opts["init"] is not None else None
+    optimizer = make_optimizer(opts["optimizer"], lr=opts["lr"],
+                               **{k: opts[k] for k in ("momentum", "alpha", "beta1", "beta2", "eps")})
+    sizes = _batch_sizes(opts, dataset.samples)
+    header = {
+        "model": opts["model"],
+        "params": names,
+        "loss": opts["loss"],
+        "epochs": opts["epochs"],
+        "samples": dataset.samples,
+        "seed": opts["seed"],
+        "shuffle": bool(opts["shuffle"]),
+        "data": dataset.source,
+        "target": opts["target"],
+        "optimizer": {"name": optimizer.name, **optimizer.hyper},
+    }
+    if truth is not None:
+        header["true_params"] = dict(truth)
+    comparison = len(sizes) > 1
+    runs, results, curves = [], [], {}
+    out = sys.stdout
+    writer = None
+    text = fmt == "text"
+    console = make_console() if text else None
+    if text:
+        _intro(console, dataset, model, opts, optimizer, truth, sizes)
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow((["batch_size"] if comparison else []) + ["step", "epoch", "batch", "batch_loss", "loss"] + names)
+    interrupted = False
+    for i, batch in enumerate(sizes):
+        every = _auto_every(opts, dataset.samples, batch)
+        per_epoch = math.ceil(dataset.samples / max(1, min(batch, dataset.samples)))
+        run_header = {**header, "batch_size": batch, "every": every}
+        steps: list[dict] = []
+        curve: tuple[list[float], list[float]] = ([], [])
+        stream = _Rows(console, names, opts["delay"]) if text and not comparison else None
+        if fmt == "ndjson":
+            out.write(json.dumps(json_safe({"type": "run", **({"run": i} if comparison else {}), **run_header}), ensure_ascii=False) + "\n")
+            out.flush()
+        result = None
+        last = None
+        try:
+            for rec in train(model, dataset, optimizer, batch_size=batch, epochs=opts["epochs"], loss=opts["loss"],
+                             shuffle=opts["shuffle"], seed=opts["seed"], every=every, init=init):
+                if isinstance(rec, SgdResult):
+                    result = rec
+                    break
+                last = rec
+                doc = {"step": rec.step, "epoch": rec.epoch, "batch": rec.batch, "params": named(names, rec.params),
+                       "batch_loss": rec.batch_loss, "loss": rec.loss}
+                curve[0].append(rec.step / per_epoch)
+                curve[1].append(rec.loss)
+                if fmt == "json":
+                    steps.append(doc)
+                elif fmt == "ndjson":
+                    out.write(json.dumps(json_safe({"type": "step", **({"run": i} if comparison else {}), **doc}), ensure_ascii=False) + "\n")
+                    out.flush()
+                elif fmt == "csv":
+                    writer.writerow(([batch] if comparison else []) + [rec.step, rec.epoch, rec.batch, _cell(rec.batch_loss),
+                                     _cell(rec.loss)] + [_cell(p) for p in rec.params])
+                elif stream is not None:
+                    stream.show(rec)
+        except KeyboardInterrupt as stop:
+            interrupted = True
+            why = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted by Ctrl-C"
+            if last is None:
+                raise
+            result = SgdResult("interrupted", f"{why} after step {last.step}", last.step, last.params, last.loss, math.nan)
+        rdoc = {"status": result.status, "reason": result.reason, "steps": result.steps,
+                "params": named(names, result.params), "loss": result.loss, "wall_time_s": result.wall_time_s}
+        if fmt == "ndjson":
+            out.write(json.dumps(json_safe({"type": "result", **({"run": i} if comparison else {}), **rdoc}), ensure_ascii=False) + "\n")
+            out.flush()
+        runs.append({**run_header, "steps": steps, "result": rdoc})
+        results.append(result)
+        curves[f"batch {batch}"] = curve
+        if fmt != "text" and result.status != "completed":
+            sys.stderr.write(f"{result.status}: {result.reason}\n")
+        if interrupted:
+            break
+    if fmt == "json":
+        doc = runs[0] if not comparison else {**header, "runs": runs}
+        if opts["get"]:
+            print_get(doc, opts["get"])
+        else:
+            write(dumps(doc))
+    if text:
+        _summary(console, names, results, sizes, truth, comparison)
+    plots = None
+    if (text and opts["plot"] and not interrupted) or opts["save_plot"]:
+        plots = _plots(dataset, model, opts, results, curves, color_wanted() and text)
+    if text and opts["plot"] and not interrupted:
+        for block in plots:
+            console.print("")
+            if color_wanted():
+                from rich.text import Text
+
+                console.print(Text.from_ansi(block), soft_wrap=True)
+            else:
+                console.print(block, markup=False, highlight=False, soft_wrap=True)
+    if opts["save_plot"]:
+        from gdsim.cli.descend_run import write_plot_file
+
+        write_plot_file(opts["save_plot"], _plots(dataset, model, opts, results, curves, False))
+    statuses = {r.status for r in results}
+    if "interrupted" in statuses:
+        return 130
+    return 4 if "diverged" in statuses else 0
+
+
+def _cell(x) -> str:
+    if x is None:
+        return ""
+    x = float(x)
+    return repr(x) if math.isfinite(x) else ""
+
+
+def _num(x, width: int = 12) -> str:
+    if x is None:
+        return "".rjust(width)
+    x = float(x)
+    return (f"{x:.6g}" if math.isfinite(x) else "undefined").rjust(width)
+
+
+class _Rows:
+    """Streams one line per recorded step: epoch, batch, step, batch loss, full-data loss, parameters."""
+
+    def __init__(self, console, names, delay: float):
+        self.console = console
+        self.names = names
+        self.delay = delay
+        self.few = len(names) <= 4
+        cols = ["epoch".rjust(5), "batch".rjust(6), "step".rjust(7), tr("batch loss").rjust(12), tr("full loss").rjust(12)]
+        if self.few:
+            cols += [n.rjust(12) for n in names]
+        else:
+            cols += ["‖θ‖".rjust(12)] + [n.rjust(12) for n in names[:3]] + ["…"]
+        self._say("  ".join(cols), "bold")
+
+    def _say(self, line, style=None):
+        self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    def show(self, rec):
+        cells = [str(rec.epoch).rjust(5), str(rec.batch).rjust(6), str(rec.step).rjust(7), _num(rec.batch_loss), _num(rec.loss)]
+        if self.few:
+            cells += [_num(p) for p in rec.params]
+        else:
+            cells += [_num(float(np.linalg.norm(rec.params)))] + [_num(p) for p in rec.params[:3]] + ["…"]
+        self._say("  ".join(cells))
+        if self.delay > 0:
+            import time
+
+            time.sleep(self.delay)
+
+
+def _intro(console, dataset, model, opts, optimizer, truth, sizes):
+    say = lambda line, style=None: console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+    cols = ", ".join(dataset.names)
+    say(tr("data: {source} — {n} rows, columns {cols}", source=dataset.source, n=dataset.samples, cols=cols), "bold")
+    if opts["model"].strip() == "linear":
+        feats = [n for n in dataset.names if n != opts["target"]]
+        shown = " + ".join(f"w_{c}·{c}" for c in feats[:3]) + (" + …" if len(feats) > 3 else "")
+        say(tr("model: ŷ = {m} + b", m=shown))
+    else:
+        say(tr("model: ŷ = {m}", m=opts["model"]))
+    say(tr("parameters to find: {p}", p=", ".join(model.params[:8]) + (" …" if len(model.params) > 8 else "")))
+    loss = "L(θ) = Σᵢ (ŷᵢ − yᵢ)²" if opts["loss"] == "sse" else "L(θ) = (1/B) Σᵢ (ŷᵢ − yᵢ)²"
+    say(tr("loss on each minibatch of B rows: {l}", l=loss))
+    params = ", ".join(f"{k}={v:g}" for k, v in optimizer.hyper.items())
+    order = tr("shuffled every epoch (seed {s})", s=opts["seed"]) if opts["shuffle"] else tr("in file order")
+    say(tr("optimizer: {name} ({params}); batch size {b}; {e} epochs; rows {order}",
+           name=optimizer.name, params=params, b=",".join(map(str, sizes)), e=opts["epochs"], order=order))
+    say(tr("Each step: take the next minibatch, feel the slope of its loss, step downhill."), "dim")
+
+
+def _summary(console, names, results, sizes, truth, comparison):
+    say = lambda line, style=None: console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+    words = {
+        "completed": tr("Finished every epoch."),
+        "diverged": tr("Diverged: the loss stopped being a finite number."),
+        "interrupted": tr("Interrupted: the summary of the steps so far."),
+    }
+    say("")
+    if comparison:
+        from rich.table import Table
+
+        table = Table(title=tr("Batch sizes compared from the same start"), box=None, padding=(0, 2), header_style="bold")
+        for col in (tr("batch size"), tr("status"), tr("steps"), tr("final loss"), tr("seconds")):
+            table.add_column(col, justify="right")
+        for b, r in zip(sizes, results):
+            table.add_row(str(b), r.status, str(r.steps), f"{r.loss:.6g}", f"{r.wall_time_s:.3g}")
+        console.print(table)
+        return
+    r = results[0]
+    say(words.get(r.status, r.status), "bold")
+    if r.status != "completed":
+        say("  " + tr("why: {reason}", reason=r.reason))
+    say("  " + tr("steps (minibatch updates): {k}", k=r.steps))
+    say("  " + tr("final full-data loss: {l}", l=f"{r.loss:.10g}"))
+    for i, n in enumerate(names[:12]):
+        line = f"    {n} = {float(r.params[i]):.6g}"
+        if truth is not None and n in truth:
+            line += "   " + tr("(true value {t:g})", t=truth[n])
+        say(line)
+    if len(names) > 12:
+        say(f"    … {len(names) - 12} " + tr("more parameters"))
+    if math.isfinite(r.wall_time_s):
+        say("  " + tr("wall time: {t} s", t=f"{r.wall_time_s:.3g}"))
+
+
+def _plots(dataset, model, opts, results, curves, color) -> list[str]:
+    from gdsim.render import plots as P
+
+    w, h = P.plot_size(terminal_width())
+    blocks = [P.value_vs_step(curves, width=w, height=h, color=color, ylabel="loss", xlabel="epoch",
+                              title=tr("full-data loss against epoch"))]
+    feats = [n for n in dataset.names if n != opts["target"]]
+    if len(feats) == 1 and len(results) == 1 and dataset.samples > 0:
+        x = dataset.column(feats[0])
+        y = dataset.column(opts["target"])
+        lo, hi = float(np.min(x)), float(np.max(x))
+        grid = np.linspace(lo, hi, 100)
+        rows = np.zeros((grid.size, len(dataset.names)))
+        rows[:, dataset.index(feats[0])] = grid
+        with np.errstate(all="ignore"):
+            line = model.predict(results[0].params, rows)
+        blocks.append(P.data_with_line(x, y, grid, line, width=w, height=h, color=color,
+                                       title=tr("the data and the fitted model"), xlabel=feats[0], ylabel=opts["target"]))
+    return blocks
