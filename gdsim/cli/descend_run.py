@@ -91,14 +91,17 @@ def _recorded(s: Step, every: int) -> bool:
     return s.step % every == 0 or s.update is None
 
 
-def _walk(function, start, optimizer, settings, every, on_step):
-    """Run one walk, calling on_step for each recorded step; returns the Result (interrupted on Ctrl-C)."""
+def _walk(function, start, optimizer, settings, every, on_step, on_each=None):
+    """Run one walk, calling on_step for each recorded step (and on_each for every step, for the plots);
+    returns the Result (interrupted on Ctrl-C)."""
     last = None
     try:
         for rec in run(function, start, optimizer, settings):
             if isinstance(rec, Result):
                 return rec, None
             last = rec
+            if on_each is not None:
+                on_each(rec)
             if _recorded(rec, every):
                 on_step(rec)
     except KeyboardInterrupt as stop:
@@ -146,8 +149,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
         steps: list[dict] = []
         thin = _Keep()
 
-        def on_step(s: Step, i=i, opt=opt, steps=steps, thin=thin):
-            thin.add(s)
+        def on_step(s: Step, i=i, opt=opt, steps=steps):
             if fmt == "json":
                 steps.append(step_doc(s, names))
             elif fmt == "ndjson":
@@ -163,7 +165,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
         if fmt == "ndjson":
             out.write(json.dumps(json_safe({"type": "run", **({"run": i} if comparison else {}), **header}), ensure_ascii=False) + "\n")
             out.flush()
-        result, stop = _walk(function, start, opt, settings, every, on_step)
+        result, stop = _walk(function, start, opt, settings, every, on_step, thin.add if save_plot else None)
         results.append(result)
         rdoc = result_doc(result, names, preset)
         if fmt == "ndjson":
@@ -251,12 +253,8 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         stream = StepStream(console, Columns(function, opt.name, opt.hyper["lr"]), live=live, delay=delay, max_steps=settings.max_steps)
         keep = _Keep()
 
-        def on_step(s):
-            keep.add(s)
-            stream.show(s)
-
         try:
-            result, stop = _walk(function, start, opt, settings, every, on_step)
+            result, stop = _walk(function, start, opt, settings, every, stream.show, keep.add)
         finally:
             stream.close()
         results.append(result)
@@ -278,7 +276,7 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
             table.add_column(col, justify="right" if col in ("lr", tr("steps"), "f", "‖∇f‖") else "left")
         for opt in optimizers:
             keep = _Keep()
-            result, stop = _walk(function, start, opt, settings, every, keep.add)
+            result, stop = _walk(function, start, opt, settings, every, lambda s: None, keep.add)
             results.append(result)
             plots[_label(opt, optimizers)] = keep
             point = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:3], result.point))
