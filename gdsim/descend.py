@@ -90,6 +90,17 @@ def check_settings(tol: float, ftol: float, max_steps: int, bound: float) -> Set
     return Settings(float(tol), float(ftol), max_steps, float(bound))
 
 
+def gradient_norm(gradient: np.ndarray) -> float:
+    """‖∇f‖ without overflow: g·g overflows long before the norm itself does."""
+    with np.errstate(all="ignore"):
+        squared = float(gradient @ gradient)
+    if math.isfinite(squared):
+        return math.sqrt(squared)
+    if not np.all(np.isfinite(gradient)):
+        return math.inf
+    return math.hypot(*gradient.tolist())
+
+
 def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) -> Reason:
     """What a student can change after a divergence, from the curvature at the start."""
     lr = optimizer.hyper["lr"]
@@ -123,7 +134,7 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
     k = 0
     while True:
         value, gradient = value_and_gradient(point)
-        norm = math.sqrt(float(gradient @ gradient)) if np.all(np.isfinite(gradient)) else math.inf
+        norm = gradient_norm(gradient)
         where = format_point(names, point)
         if not np.all(np.abs(point) <= settings.bound):  # also catches inf and nan coordinates
             yield Step(k, point, value, gradient, norm, None)

@@ -172,7 +172,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
             out.write(json.dumps(json_safe({"type": "result", **({"run": i} if comparison else {}), **rdoc}), ensure_ascii=False) + "\n")
             out.flush()
         runs.append({**header, "steps": steps, "result": rdoc})
-        plots[_label(opt, optimizers)] = thin
+        plots[_labels(optimizers)[i]] = thin
         if result.status != "converged":
             sys.stderr.write(f"{_label(opt, optimizers)}: {result.status}: {result.reason}\n" if comparison else f"{result.status}: {result.reason}\n")
         if stop is not None:
@@ -196,6 +196,12 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
 def _cell(x) -> str:
     x = float(x)
     return repr(x) if math.isfinite(x) else ""
+
+
+def _labels(optimizers) -> list[str]:
+    """One legend label per run, unique even when the same combination is given twice."""
+    labels = [_label(o, optimizers) for o in optimizers]
+    return [f"{lab} #{i + 1}" if labels.count(lab) > 1 else lab for i, lab in enumerate(labels)]
 
 
 def _label(opt, optimizers) -> str:
@@ -241,6 +247,8 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         say(tr("preset {name}: {title}", name=preset.name, title=preset.title))
         say("  " + preset.teaches)
     start_text = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:6], start))
+    if len(names) > 6:
+        start_text += f", … ({len(names)} variables)"
     say(tr("start: {p}", p=start_text) + ("   (" + tr("no --start given: every variable starts at 1") + ")" if start_source == "default" else ""))
     results = []
     plots = {}
@@ -274,13 +282,14 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         table = Table(title=tr("Comparison from the same start"), box=None, padding=(0, 2), header_style="bold")
         for col in (tr("run"), tr("optimizer"), "lr", tr("status"), tr("steps"), "f", "‖∇f‖", tr("final point")):
             table.add_column(col, justify="right" if col in ("lr", tr("steps"), "f", "‖∇f‖") else "left")
-        for opt in optimizers:
+        labels = _labels(optimizers)
+        for opt, label in zip(optimizers, labels):
             keep = _Keep()
             result, stop = _walk(function, start, opt, settings, every, lambda s: None, keep.add)
             results.append(result)
-            plots[_label(opt, optimizers)] = keep
+            plots[label] = keep
             point = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:3], result.point))
-            table.add_row(_label(opt, optimizers), opt.name, f"{opt.hyper['lr']:g}", result.status, str(result.steps),
+            table.add_row(label, opt.name, f"{opt.hyper['lr']:g}", result.status, str(result.steps),
                           f"{result.value:.6g}", f"{result.gradient_norm:.3g}", point)
             if stop is not None:
                 break
