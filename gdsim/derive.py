@@ -132,3 +132,42 @@ def derivation_doc(function: Function, names: list[str]) -> dict:
             rows.append({"derivative_of": plain(line.target), "rule": line.rule, "equals": Printer("plain", holes)(line.rhs)})
         out[v] = {"lines": rows, "result": plain(result)}
     return out
+
+
+def compute_vector(function, *, at: np.ndarray | None = None, hessian: bool = False, check: bool = False) -> dict:
+    """derive in vector mode: no symbolic partials, but f, ∇f (an array) and ‖∇f‖ at a point."""
+    doc: dict = {
+        "function": function.text,
+        "input": function.text,
+        "variables": [function.vector_name],
+        "dim": function.vector_dim,
+    }
+    if at is None:
+        if check or hessian:
+            raise PointError("--check and --hessian in vector mode need a point: add --at, e.g. --at 1")
+        return doc
+    value, gradient = function.value_and_gradient(at)
+    check_defined(function, at, value, gradient, format_point(function.variables, at))
+    doc["at"] = [float(x) for x in at]
+    doc["value"] = value
+    doc["gradient_value"] = [float(g) for g in gradient]
+    doc["gradient_norm"] = float(np.linalg.norm(gradient))
+    doc["descent_direction"] = [float(-g) + 0.0 for g in gradient]
+    doc["slopes"] = [slope_reading(g) for g in gradient]
+    if hessian:
+        matrix = function.hessian(at)
+        eigenvalues = np.linalg.eigvalsh((matrix + matrix.T) / 2)
+        doc["hessian_value"] = matrix.tolist()
+        doc["hessian_eigenvalues"] = eigenvalues.tolist()
+        doc["curvature"] = curvature(eigenvalues)
+        top = float(eigenvalues[-1])
+        doc["max_stable_lr"] = 2.0 / top if top > 1e-12 else None
+    if check:
+        fd, h = finite_difference_gradient(function, at)
+        diff = np.abs(fd - gradient)
+        doc["check"] = {
+            "finite_difference": [number(x) for x in fd],
+            "max_difference": number(np.max(diff)),
+            "max_relative_difference": number(np.max(diff / np.maximum(1.0, np.abs(gradient)))),
+        }
+    return doc

@@ -135,23 +135,22 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
     while True:
         value, gradient = value_and_gradient(point)
         norm = gradient_norm(gradient)
-        where = format_point(names, point)
-        if not np.all(np.abs(point) <= settings.bound):  # also catches inf and nan coordinates
+        if not (np.abs(point) <= settings.bound).all():  # also catches inf and nan coordinates
             yield Step(k, point, value, gradient, norm, None)
             hint = stability_hint(function, start, optimizer)
             reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
-                            {"k": k, "bound": f"{settings.bound:g}", "where": where, "hint": hint})
+                            {"k": k, "bound": f"{settings.bound:g}", "where": format_point(names, point), "hint": hint})
             yield Result("diverged", reason, k, point, value, norm)
             return
         if not math.isfinite(value) or not math.isfinite(norm):
             yield Step(k, point, value, gradient, norm, None)
             cause = function.undefined_reason(point)
             if cause and "overflows" not in cause:
-                reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": where, "cause": cause})
+                reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": format_point(names, point), "cause": cause})
             else:
                 hint = stability_hint(function, start, optimizer)
                 reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
-                                {"k": k, "where": where, "hint": hint})
+                                {"k": k, "where": format_point(names, point), "hint": hint})
             yield Result("diverged", reason, k, point, value, norm)
             return
         if norm <= settings.tol:

@@ -366,8 +366,10 @@ class _Parser:
         if self.tok.kind == "op" and self.tok.text == ":":
             self.advance()
             is_slice = True
-            if not (self.tok.kind == "op" and self.tok.text == "]"):
+            if not (self.tok.kind == "op" and self.tok.text in ":]"):
                 hi = self.index_int()
+            if self.tok.kind == "op" and self.tok.text == ":":
+                raise self.error("slices take no step here: write x[a:b], x[a:] or x[:b]")
         elif lo is None:
             raise self.error("expected an index", self.tok)
         close = self.expect("]", opener)
@@ -432,7 +434,13 @@ def natural_sorted(names) -> list[str]:
 
 
 def log2_magnitude(value: Fraction) -> float:
-    """Roughly log2(|value|), without building big floats."""
+    """log2(|value|), without building big floats (a bit-length difference alone is off by up to 1)."""
     if value == 0:
         return -math.inf
-    return (abs(value.numerator).bit_length() - value.denominator.bit_length())
+    return _log2_int(abs(value.numerator)) - _log2_int(value.denominator)
+
+
+def _log2_int(n: int) -> float:
+    # Keep the top 60 bits for the fraction part; the rest is an exact shift.
+    shift = max(0, n.bit_length() - 60)
+    return math.log2(n >> shift) + shift

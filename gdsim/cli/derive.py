@@ -11,7 +11,7 @@ from gdsim.cli.options import merge
 
 SCHEMA = {
     "expression": str, "at": str, "wrt": str, "hessian": bool, "steps": bool, "check": bool,
-    "format": str, "get": str, "lang": str, "preset": str,
+    "format": str, "get": str, "lang": str, "preset": str, "dim": int,
 }
 DEFAULTS = {"hessian": False, "steps": False, "check": False, "format": "text"}
 
@@ -28,13 +28,14 @@ def derive(
     preset: Optional[str] = typer.Option(None, "--preset", help="A named classic function (see `gdsim presets`).", show_default=False),
     config: Optional[str] = typer.Option(None, "--config", help="Read options from a TOML lab file (the command line wins).", show_default=False),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language of the explanations: en or ko.", show_default=False),
+    dim: Optional[int] = typer.Option(None, "--dim", help="Vector mode: the variable is a vector of this many components.", show_default=False),
 ) -> None:
     """Derivatives, the gradient at a point and which way is downhill."""
     from gdsim.cli.options import preset_defaults, setup_language
     from gdsim.errors import OptionError
 
     given = dict(expression=expression, at=at, wrt=wrt, hessian=hessian, steps=steps, check=check,
-                 format=format, get=get, preset=preset, lang=lang)
+                 format=format, get=get, preset=preset, lang=lang, dim=dim)
     preset_name = preset
     if preset_name is None and config:
         from gdsim.config import load_config
@@ -47,12 +48,18 @@ def derive(
         raise OptionError("give a function, e.g. gdsim derive \"x**2 + y**2\" --at x=1,y=2 (or --preset NAME)")
 
     from gdsim import derive as core
-    from gdsim.expr import parse
+    from gdsim.cli.options import load_function
     from gdsim.points import parse_point
 
-    function = parse(opts["expression"])
-    point = parse_point(opts["at"], function.variables, option="--at") if opts["at"] is not None else None
-    doc = core.compute(function, at=point, wrt=opts["wrt"], hessian=opts["hessian"], check=opts["check"])
+    function = load_function(opts["expression"], opts["dim"])
+    point = parse_point(str(opts["at"]), function.variables, option="--at") if opts["at"] is not None else None
+    vector = opts["dim"] is not None
+    if vector:
+        if opts["wrt"] or opts["steps"] or fmt == "latex":
+            raise OptionError("--wrt, --steps and --format latex need named variables; they are not available with --dim")
+        doc = core.compute_vector(function, at=point, hessian=opts["hessian"], check=opts["check"])
+    else:
+        doc = core.compute(function, at=point, wrt=opts["wrt"], hessian=opts["hessian"], check=opts["check"])
     if opts["steps"]:
         doc["derivation"] = core.derivation_doc(function, list(doc["gradient"]))
     if opts["get"]:
@@ -68,6 +75,8 @@ def derive(
         from gdsim.render.derive_text import render
 
         console = make_console()
+        if vector:
+            from gdsim.render.derive_text import render_vector as render
         for item in render(doc, function, steps=opts["steps"]):
             console.print(item)
     raise Exit(0)

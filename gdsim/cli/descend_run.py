@@ -36,9 +36,14 @@ def named(names, values):
     return {v: float(x) for v, x in zip(names, values)}
 
 
+def function_text(function) -> str:
+    """The function as JSON carries it: gdsim's plain form, or the text itself in vector mode."""
+    return function.text if function.expr is None else plain(function.expr)
+
+
 def header_doc(function: Function, start, optimizer, settings: Settings, start_source: str) -> dict:
     return {
-        "function": plain(function.expr),
+        "function": function_text(function),
         "input": function.text,
         "variables": list(function.variables),
         "optimizer": {"name": optimizer.name, **optimizer.hyper},
@@ -179,7 +184,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
             break
     if fmt == "json":
         doc = runs[0] if not comparison else {
-            "function": plain(function.expr), "input": function.text, "variables": names,
+            "function": function_text(function), "input": function.text, "variables": names,
             "start": named(names, start), "start_source": start_source, "runs": runs,
         }
         if get:
@@ -242,7 +247,10 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
     names = list(function.variables)
     comparison = len(optimizers) > 1
     say = lambda line, style=None: console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
-    say(f"f({', '.join(names)}) = {pretty(function.expr)}", "bold")
+    if function.expr is None:
+        say(f"{function.describe()}:  f = {function.text}", "bold")
+    else:
+        say(f"f({', '.join(names)}) = {pretty(function.expr)}", "bold")
     if preset is not None:
         say(tr("preset {name}: {title}", name=preset.name, title=preset.title))
         say("  " + preset.teaches)
@@ -345,6 +353,10 @@ def _plot_blocks(function, start, plots: dict, preset, color: bool, width: int) 
             blocks.append(P.contour_view(f2, [tuple(p) for p in points], width=w, height=h + 4, color=color, window=window,
                                          title=tr("map of f with the hiker's path from S (start) to E (end)"), xlabel=names[0], ylabel=names[1]))
         blocks.append(P.value_vs_step({label: (steps, values)}, width=w, height=h, color=color, title=tr("f against step")))
+        if function.dimension > 2:
+            norms = keep.t.norms_series()
+            blocks.append(P.value_vs_step({label: (steps, norms)}, width=w, height=h, color=color, ylabel="‖∇f‖",
+                                          title=tr("‖∇f‖ against step: how steep the ground still is")))
     else:
         series = {label: (keep.series()[0], keep.series()[2]) for label, keep in plots.items()}
         blocks.append(P.value_vs_step(series, width=w, height=h, color=color, title=tr("f against step, every run")))

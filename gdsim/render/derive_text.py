@@ -191,3 +191,37 @@ def rule_text(rule: str) -> str:
     if rule.endswith(CHAIN):
         return tr(rule[: -len(CHAIN)]) + tr(CHAIN)
     return tr(rule)
+
+
+def render_vector(doc: dict, function, *, steps: bool = False) -> list:
+    """Vector mode: f, ‖∇f‖ and the first components, not one column per component."""
+    v = doc["variables"][0]
+    out = [Text(f"f({v}) = {doc['function']},   {v} ∈ R^{doc['dim']}", style="bold")]
+    if "at" not in doc:
+        out.append(Text(tr("Give a point with --at (one number for every component, or all of them) to feel the slope.")))
+        return out
+    out.append(Text(""))
+    out.append(Text(tr("At the point — step 1 of the lecture: feel the slope"), style="bold cyan"))
+    out.append(Text(f"  f = {num(doc['value'])}   ‖∇f‖ = {num(doc['gradient_norm'])}   ‖{v}‖ = {num(sum(x * x for x in doc['at']) ** 0.5)}"))
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
+    table.add_column(tr("component"))
+    table.add_column(tr("value"), justify="right")
+    table.add_column(tr("slope"), justify="right")
+    table.add_column(tr("what the hiker's foot says"))
+    n = len(doc["at"])
+    shown = list(range(min(n, 5))) + ([n - 1] if n > 5 else [])
+    for i in shown:
+        name = f"{v}[{i}]"
+        g = doc["gradient_value"][i]
+        table.add_row(name, num(doc["at"][i]), num(g), reading(function, name, g, doc["slopes"][i]))
+    out.append(table)
+    if n > 5:
+        counts = {k: doc["slopes"].count(k) for k in ("rising", "falling", "flat")}
+        out.append(Text("  " + tr("… {n} components in all: {r} rising, {f} falling, {z} flat", n=n, r=counts["rising"], f=counts["falling"], z=counts["flat"])))
+    if "hessian_eigenvalues" in doc:
+        eig = doc["hessian_eigenvalues"]
+        out.append(Text("  " + tr("eigenvalues (ascending): {eig}", eig=f"{num(eig[0])} … {num(eig[-1])}")))
+        out.append(Text("  " + curvature_text(doc["curvature"])))
+    if "check" in doc:
+        out.append(Text("  " + tr("largest difference: {d}", d=f"{doc['check']['max_difference']:.3g}")))
+    return out

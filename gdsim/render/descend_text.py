@@ -184,6 +184,7 @@ class Thinned:
         self.steps: list[int] = []
         self.points: list[np.ndarray] = []
         self.values: list[float] = []
+        self.norms: list[float] = []
         self.last = None
 
     def add(self, s: Step):
@@ -193,12 +194,14 @@ class Thinned:
         self.steps.append(s.step)
         self.points.append(np.asarray(s.point, dtype=float))
         self.values.append(float(s.value))
+        self.norms.append(float(s.gradient_norm))
         if len(self.steps) > 2 * self.limit:
             self.stride *= 2
             keep = [i for i, k in enumerate(self.steps) if k % self.stride == 0]
             self.steps = [self.steps[i] for i in keep]
             self.points = [self.points[i] for i in keep]
             self.values = [self.values[i] for i in keep]
+            self.norms = [self.norms[i] for i in keep]
 
     def series(self):
         steps, points, values = list(self.steps), list(self.points), list(self.values)
@@ -207,3 +210,10 @@ class Thinned:
             points.append(np.asarray(self.last.point, dtype=float))
             values.append(float(self.last.value))
         return steps, points, values
+
+    def norms_series(self) -> list[float]:
+        """‖∇f‖ at the same steps as series() returns."""
+        norms = list(self.norms)
+        if self.last is not None and (not self.steps or self.steps[-1] != self.last.step):
+            norms.append(float(self.last.gradient_norm))
+        return norms
