@@ -13,7 +13,7 @@ import numpy as np
 
 from gdsim.errors import PointError
 
-_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 MAX_POINT_TEXT = 100_000
 
 

@@ -3,6 +3,7 @@ where exceptions become exit codes (GdsimError → 2 with one line, Ctrl-C → 1
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import signal
@@ -11,16 +12,16 @@ import sys
 import typer
 
 from gdsim import __version__
-from gdsim.cli import derive as derive_cmd
 
-app = typer.Typer(
-    name="gdsim",
-    help="A terminal lab for derivatives and gradient descent: derive, descend, and minibatch SGD.",
-    add_completion=False,
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
-)
+# Each subcommand lives in its own module; `register(app)` adds it. Building every command's
+# parameters costs ~40 ms, so a run builds only the command it was asked for.
+COMMANDS = {
+    "derive": "gdsim.cli.derive",
+    "descend": "gdsim.cli.descend",
+    "sgd": "gdsim.cli.sgd",
+    "presets": "gdsim.cli.presets",
+    "lab": "gdsim.cli.presets",
+}
 
 
 def _version(value: bool):
@@ -29,23 +30,28 @@ def _version(value: bool):
         raise typer.Exit(0)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
-) -> None:
-    """A terminal lab for derivatives and gradient descent: derive, descend, and minibatch SGD."""
+def build_app(only: str | None = None) -> typer.Typer:
+    """The Typer app with every command, or with just `only` (what a normal run needs)."""
+    application = typer.Typer(
+        name="gdsim",
+        help="A terminal lab for derivatives and gradient descent: derive, descend, and minibatch SGD.",
+        add_completion=False,
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        pretty_exceptions_enable=False,
+    )
 
+    @application.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ) -> None:
+        """A terminal lab for derivatives and gradient descent: derive, descend, and minibatch SGD."""
 
-app.command("derive")(derive_cmd.derive)
+    modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
+        importlib.import_module(name).register(application, only)
+    return application
 
-for _module in ("descend", "sgd", "presets", "lab"):
-    try:
-        _mod = __import__(f"gdsim.cli.{_module}", fromlist=["register"])
-    except ModuleNotFoundError as exc:  # a subcommand not installed in this build
-        if exc.name != f"gdsim.cli.{_module}":
-            raise
-        continue
-    _mod.register(app)
 
 _OPTION = re.compile(r"^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$")
 
@@ -79,7 +85,8 @@ def run(args: list[str]) -> int:
     from gdsim.cli.common import Exit, report_error
     from gdsim.errors import GdsimError
 
-    command = typer.main.get_command(app)
+    first = next((a for a in args if not a.startswith("-")), None)
+    command = typer.main.get_command(build_app(first))
     try:
         result = command.main(args=args, prog_name="gdsim", standalone_mode=False)
         return result if isinstance(result, int) else 0
@@ -106,3 +113,10 @@ def run(args: list[str]) -> int:
             raise
         sys.stderr.write(f"gdsim: internal error ({type(e).__name__}: {e}); run with GDSIM_DEBUG=1 for details\n")
         return 1
+
+
+def __getattr__(name: str):
+    # `gdsim.cli.app.app`, the whole app (for typer.testing.CliRunner), built on first use.
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)

@@ -13,6 +13,10 @@ SCHEMA = {
     "expression": str, "at": str, "wrt": str, "hessian": bool, "steps": bool, "check": bool,
     "format": str, "get": str, "lang": str, "preset": str, "dim": int,
 }
+def register(app: typer.Typer, only: str | None = None) -> None:
+    app.command("derive")(derive)
+
+
 DEFAULTS = {"hessian": False, "steps": False, "check": False, "format": "text"}
 
 

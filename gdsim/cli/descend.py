@@ -27,7 +27,7 @@ DEFAULTS = {"optimizer": "gd", "tol": 1e-6, "ftol": 0.0, "max_steps": 1000, "bou
             "delay": 0.0, "plot": True, "format": "text"}
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, only: str | None = None) -> None:
     app.command("descend")(descend)
 
 

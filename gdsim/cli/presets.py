@@ -9,8 +9,11 @@ import typer
 from gdsim.cli.common import Exit, check_format, dumps, print_get, write
 
 
-def register(app: typer.Typer) -> None:
-    app.command("presets")(presets)
+def register(app: typer.Typer, only: str | None = None) -> None:
+    if only != "lab":
+        app.command("presets")(presets)
+    if only == "presets":
+        return
     lab_app = typer.Typer(help="Lab exercises that follow the lecture: list them, print one's task.", no_args_is_help=True)
     lab_app.command("list")(lab_list)
     lab_app.command("show")(lab_show)

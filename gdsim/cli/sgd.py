@@ -26,7 +26,7 @@ DEFAULTS = {"samples": 100, "features": 1, "noise": 0.1, "seed": 0, "target": "y
             "format": "text", "delay": 0.0}
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, only: str | None = None) -> None:
     app.command("sgd")(sgd)
 
 

@@ -1,0 +1,327 @@
+"""Minibatch stochastic gradient descent: fit a model's parameters to a data set, one minibatch per step.
+
+`train` yields one frozen SgdStep per shown step and finally one SgdResult; it computes and never
+prints, so tables, plots and machine formats are all consumers of the same stream.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdsim.data import Dataset
+from gdsim.errors import DataError, DomainError, OptionError, PointError
+from gdsim.expr import compile_functions, derivative, parse
+from gdsim.optimizers import Optimizer
+
+LOSSES = ("mse", "sse")
+
+
+def _loss_scale(loss: str, rows: int) -> float:
+    """The factor in front of the lecture's L(θ) = Σ (ŷᵢ − yᵢ)² on b rows: 1/b for mse, 1 for sse.
+
+    The gradient then is 2·factor·Σ (ŷᵢ − yᵢ)·∂ŷᵢ/∂θ.
+    """
+    if loss == "mse":
+        return 1.0 / rows
+    if loss == "sse":
+        return 1.0
+    raise OptionError(f"--loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+
+
+# --- models -----------------------------------------------------------------------------------
+
+
+class LinearModel:
+    """ŷ = X·w + b over every column except the target; parameters w_<column> (file order), then b."""
+
+    text = "linear"
+
+    def __init__(self, dataset: Dataset, target: str = "y"):
+        self.target = target
+        self._target = dataset.require_target(target)
+        self.features = dataset.features(target)
+        if not self.features:
+            raise DataError(f"{dataset.source}: the linear model needs a column besides the target {target!r}")
+        self.params = tuple(f"w_{c}" for c in self.features) + ("b",)
+        self._feature_index = np.array([dataset.index(c) for c in self.features], dtype=np.intp)
+        self._columns = len(dataset.names)
+
+    def _weights(self, theta: np.ndarray) -> np.ndarray:
+        # The weights padded with a 0 at the target column, so a row of the table is used as
+        # it is: no copy of the feature columns per minibatch.
+        w = np.zeros(self._columns)
+        w[self._feature_index] = theta[:-1]
+        return w
+
+    def predict(self, theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return rows @ self._weights(theta) + theta[-1]
+
+    def loss(self, theta: np.ndarray, rows: np.ndarray, loss: str = "mse") -> float:
+        scale = _loss_scale(loss, rows.shape[0])
+        residual = self.predict(theta, rows) - rows[:, self._target]
+        return float(residual @ residual) * scale
+
+    def loss_and_gradient(self, theta: np.ndarray, rows: np.ndarray, loss: str = "mse") -> tuple[float, np.ndarray]:
+        scale = _loss_scale(loss, rows.shape[0])
+        residual = self.predict(theta, rows) - rows[:, self._target]
+        # ∂L/∂w = 2·scale·Xᵀr and ∂L/∂b = 2·scale·Σr, with r = ŷ − y.
+        gradient = np.empty(len(self.params))
+        gradient[:-1] = (residual @ rows)[self._feature_index]
+        gradient[-1] = residual.sum()
+        gradient *= 2.0 * scale
+        return float(residual @ residual) * scale, gradient
+
+
+class ExpressionModel:
+    """ŷ given as an expression over data columns and parameters (the names that are not columns)."""
+
+    def __init__(self, text: str, dataset: Dataset, target: str = "y"):
+        function = parse(text)
+        self.text = text
+        self.target = target
+        self._target = dataset.require_target(target)
+        if target in function.variables:
+            raise OptionError(
+                f"--model uses the target column {target!r}; the model must predict {target} "
+                f"from the other columns ({', '.join(n for n in dataset.names if n != target)})"
+            )
+        self.columns = tuple(v for v in function.variables if v in dataset.names)
+        self.params = tuple(v for v in function.variables if v not in dataset.names)
+        if not self.params:
+            raise OptionError(
+                f"--model {text!r} has no parameters: every name in it is a data column; "
+                f"add a name that is not a column (e.g. w*{self.columns[0]} + b)"
+            )
+        self._column_index = np.array([dataset.index(c) for c in self.columns], dtype=np.intp)
+        names = [*self.columns, *self.params]
+        slopes = [derivative(function.expr, function.symbols[p]) for p in self.params]
+        # One compiled function gives ŷ and every ∂ŷ/∂θ for a whole minibatch at once.
+        self._value_and_slopes = compile_functions([function.expr, *slopes], names)
+        self._value = compile_functions([function.expr], names)
+
+    def _inputs(self, theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """One row per sample: the model's data columns, then the parameters repeated."""
+        inputs = np.empty((rows.shape[0], len(self.columns) + len(self.params)))
+        inputs[:, : len(self.columns)] = rows[:, self._column_index]
+        inputs[:, len(self.columns) :] = theta
+        return inputs
+
+    def predict(self, theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self._value(self._inputs(theta, rows))).reshape(-1)
+
+    def loss(self, theta: np.ndarray, rows: np.ndarray, loss: str = "mse") -> float:
+        scale = _loss_scale(loss, rows.shape[0])
+        residual = self.predict(theta, rows) - rows[:, self._target]
+        return float(residual @ residual) * scale
+
+    def loss_and_gradient(self, theta: np.ndarray, rows: np.ndarray, loss: str = "mse") -> tuple[float, np.ndarray]:
+        scale = _loss_scale(loss, rows.shape[0])
+        out = np.asarray(self._value_and_slopes(self._inputs(theta, rows))).reshape(rows.shape[0], -1)
+        residual = out[:, 0] - rows[:, self._target]
+        gradient = (2.0 * scale) * (residual @ out[:, 1:])
+        return float(residual @ residual) * scale, gradient
+
+
+Model = LinearModel | ExpressionModel
+
+
+def make_model(spec: str, dataset: Dataset, target: str = "y") -> Model:
+    """`linear` or an expression such as `w*x + b`."""
+    if spec.strip() == "linear":
+        return LinearModel(dataset, target)
+    return ExpressionModel(spec, dataset, target)
+
+
+def initial_params(model: Model, init=None) -> np.ndarray:
+    """The starting θ: zeros, or values by name (a mapping; names left out start at 0) or in order."""
+    names = model.params
+    if init is None:
+        return np.zeros(len(names))
+    if isinstance(init, Mapping):
+        unknown = [n for n in init if n not in names]
+        if unknown:
+            raise PointError(f"--init: unknown parameter {unknown[0]!r}; the model's parameters are {', '.join(names)}")
+        values = [init.get(n, 0.0) for n in names]
+    else:
+        values = init
+    try:
+        theta = np.array(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise PointError(f"--init: the starting values must be numbers, got {init!r}"[:200]) from None
+    if theta.size != len(names):
+        raise PointError(
+            f"--init: {theta.size} values for {len(names)} parameters; "
+            f"the model's parameters are {', '.join(names)}"
+        )
+    if not np.isfinite(theta).all():
+        raise PointError("--init: every starting value must be a finite number")
+    return theta
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SgdStep:
+    """The parameters after `step` updates; step 0 is the start (epoch 0, batch 0, no batch loss).
+
+    batch_loss is the minibatch loss at the parameters the gradient was taken at; loss is the
+    full-data loss at `params` (mean for mse, sum for sse).
+    """
+
+    step: int
+    epoch: int
+    batch: int
+    params: np.ndarray
+    batch_loss: float | None
+    loss: float
+
+
+@dataclass(frozen=True, eq=False)
+class SgdResult:
+    """How the run ended: status "completed" or "diverged", why, and where it ended.
+
+    wall_time_s counts the time spent computing, not the time the consumer of the steps took.
+    """
+
+    status: str
+    reason: str
+    steps: int
+    params: np.ndarray
+    loss: float
+    wall_time_s: float
+
+
+def train(
+    model: Model,
+    dataset: Dataset,
+    optimizer: Optimizer,
+    *,
+    batch_size: int,
+    epochs: int,
+    loss: str = "mse",
+    shuffle: bool = True,
+    seed: int = 0,
+    every: int = 1,
+    init=None,
+) -> Iterator[SgdStep | SgdResult]:
+    """Run minibatch SGD; yield step 0, every `every`-th step and the last one, then the result.
+
+    Batches: each epoch, the table's rows are put in a new order and cut into consecutive
+    minibatches of batch_size rows (the last one smaller when batch_size does not divide the
+    sample count; batch_size above the sample count means full batch). The order of epoch e
+    (1, 2, ...) is the e-th call rng.permutation(samples) on rng = np.random.default_rng(seed),
+    and nothing else draws from rng, so the same seed gives the same run; with shuffle=False
+    every epoch uses the file order.
+
+    Bad options raise OptionError, a bad init PointError, and a model that is not a finite
+    number at the initial parameters DomainError, all before the first step is yielded.
+    """
+    batch_size = _whole("--batch-size", batch_size)
+    epochs = _whole("--epochs", epochs)
+    every = _whole("--every", every)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise OptionError(f"--seed must be a whole number >= 0, got {seed!r}")
+    _loss_scale(loss, 1)
+    table = dataset.table
+    if table.shape[0] == 0:
+        raise DataError(f"{dataset.source}: no data rows")
+    theta = initial_params(model, init)
+    with np.errstate(all="ignore"):
+        start_loss = model.loss(theta, table, loss)
+    if not math.isfinite(start_loss):
+        raise DomainError(
+            f"the loss at the initial parameters ({_format(model.params, theta)}) is not a finite number; "
+            f"choose other starting values with --init"
+        )
+    return _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, shuffle, int(seed), every)
+
+
+def _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, shuffle, seed, every):
+    clock = time.perf_counter()
+    samples = table.shape[0]
+    batch_size = min(batch_size, samples)
+    per_epoch = -(-samples // batch_size)
+    total = epochs * per_epoch
+    rng = np.random.default_rng(seed)
+    state = optimizer.init(theta)
+
+    theta.flags.writeable = False
+    last = SgdStep(0, 0, 0, theta, None, start_loss)
+    spent = time.perf_counter() - clock
+    yield last
+    clock = time.perf_counter()
+
+    k = 0  # updates applied so far
+    last_batch_loss = None
+    reason = ""
+    while k < total and not reason:
+        shown = min(total, (k // every + 1) * every)
+        with np.errstate(all="ignore"):
+            while k < shown:
+                epoch, batch = divmod(k, per_epoch)
+                if batch == 0:
+                    epoch_rows = table[rng.permutation(samples)] if shuffle else table
+                rows = epoch_rows[batch * batch_size : (batch + 1) * batch_size]
+                batch_loss, gradient = model.loss_and_gradient(theta, rows, loss)
+                updates, state = optimizer.update(gradient, state)
+                new_theta = theta + updates
+                # One cheap test per step: a nan or inf anywhere makes this sum non-finite.
+                if not math.isfinite(batch_loss + new_theta.sum()):
+                    reason = _divergence(model, optimizer, k + 1, epoch + 1, batch + 1, batch_loss, gradient, new_theta)
+                    if reason:
+                        # A non-finite loss or gradient stops before the update; non-finite
+                        # parameters are the update itself, so that step is shown.
+                        if math.isfinite(batch_loss) and np.isfinite(gradient).all():
+                            theta, k, last_batch_loss = new_theta, k + 1, batch_loss
+                        break
+                theta, k, last_batch_loss = new_theta, k + 1, batch_loss
+            if k > last.step:
+                full_loss = model.loss(theta, table, loss)
+        if k > last.step:
+            theta.flags.writeable = False
+            epoch, batch = divmod(k - 1, per_epoch)
+            last = SgdStep(k, epoch + 1, batch + 1, theta, last_batch_loss, full_loss)
+            spent += time.perf_counter() - clock
+            yield last
+            clock = time.perf_counter()
+
+    spent += time.perf_counter() - clock
+    if reason:
+        yield SgdResult("diverged", reason, k, theta, last.loss, spent)
+    else:
+        plural = "s" if epochs != 1 else ""
+        done = f"finished {epochs} epoch{plural}: {total} steps on minibatches of {batch_size} of the {samples} rows"
+        yield SgdResult("completed", done, k, theta, last.loss, spent)
+
+
+def _divergence(model, optimizer, step, epoch, batch, batch_loss, gradient, new_theta) -> str:
+    """Why step `step` cannot be taken, or "" when every number is in fact finite."""
+    if not math.isfinite(batch_loss):
+        what = "the minibatch loss is " + ("infinite" if math.isinf(batch_loss) else "not a number (nan)")
+    elif not np.isfinite(gradient).all():
+        what = "the gradient is not a finite number"
+    elif not np.isfinite(new_theta).all():
+        what = "the parameters are no longer finite numbers after the update"
+    else:
+        return ""
+    lr = optimizer.hyper.get("lr")
+    advice = f"the steps grew instead of settling: try a smaller --lr (now {lr:g})"
+    if isinstance(model, ExpressionModel):
+        advice += ", or check that the model is defined for these parameters (log, sqrt, division)"
+    return f"diverged at step {step} (epoch {epoch}, batch {batch}): {what}; {advice}"
+
+
+def _whole(option: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise OptionError(f"{option} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def _format(names, theta) -> str:
+    return ", ".join(f"{n}={v:g}" for n, v in zip(names, theta))
