@@ -15,10 +15,20 @@ from gdsim.errors import ConfigError
 COMMANDS = ("derive", "descend", "sgd", "presets", "lab")
 
 # The TOML types each option accepts, by the Python type of the option.
-_TYPE_NAMES = {float: "a number", int: "a whole number", str: "text", bool: "true or false"}
+#: A kind for options that take one number or a comma list of them (descend's --lr).
+NUMBERS = "numbers"
+
+_TYPE_NAMES = {float: "a number", int: "a whole number", str: "text", bool: "true or false",
+               NUMBERS: "a number or a list of numbers"}
 
 
-def _accepts(kind: type, value) -> bool:
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _accepts(kind, value) -> bool:
+    if kind == NUMBERS:
+        return _is_number(value) or (isinstance(value, list) and bool(value) and all(_is_number(v) for v in value))
     if kind is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind is int:
@@ -61,11 +71,12 @@ def read_toml(path: str) -> dict:
         raise ConfigError(f"--config {path}: not valid TOML: {e}") from None
 
 
-def load_config(path: str, command: str, schema: dict[str, type]) -> dict:
+def load_config(path: str, command: str, schema: dict[str, type], elsewhere: frozenset = frozenset()) -> dict:
     """Options for `command` from a TOML file, as {option_name: value} (names with underscores).
 
     Values of text options may be written as TOML lists or tables (start = {x = 1, y = 2})
-    and are turned into the command-line form.
+    and are turned into the command-line form. A top-level key that only another command
+    uses (named in `elsewhere`) is left to that command, so one lab file can serve several.
     """
     data = read_toml(path)
     shared = {k: v for k, v in data.items() if not (isinstance(v, dict) and k in COMMANDS)}
@@ -74,6 +85,8 @@ def load_config(path: str, command: str, schema: dict[str, type]) -> dict:
     # a command's own table wins over the shared top level
     for prefix, table in (("", shared), (f"{command}.", own)):
         for key, value in table.items():
+            if not prefix and key.replace("-", "_") not in schema and key.replace("-", "_") in elsewhere:
+                continue
             merged[_check(path, prefix + key, key, value, schema)] = _convert(value, schema, key)
     return merged
 
@@ -93,6 +106,8 @@ def _check(path: str, shown: str, key: str, value, schema: dict[str, type]) -> s
 
 def _convert(value, schema, key):
     name = key.replace("-", "_")
+    if schema.get(name) == NUMBERS:
+        return _as_option_text(value)
     if schema.get(name) is str and isinstance(value, (list, dict)):
         return _as_option_text(value)
     if schema.get(name) is float and isinstance(value, int):

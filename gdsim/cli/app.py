@@ -54,6 +54,7 @@ def build_app(only: str | None = None) -> typer.Typer:
 
 
 _OPTION = re.compile(r"^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$")
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,[-+]?[0-9.eE+-]+)*$")  # -3, -1.5, -1,2
 
 
 def _protect_expressions(argv: list[str]) -> list[str]:
@@ -62,7 +63,7 @@ def _protect_expressions(argv: list[str]) -> list[str]:
     for i, tok in enumerate(out):
         if tok == "--":
             break
-        if tok.startswith("-") and not _OPTION.match(tok) and not re.match(r"^-[0-9.]", tok):
+        if tok.startswith("-") and not _OPTION.match(tok) and not _NEGATIVE_NUMBER.match(tok):
             prev = out[i - 1] if i else ""
             if prev.startswith("-") and "=" not in prev and prev not in _FLAGS:
                 continue  # it is the value of the option before it

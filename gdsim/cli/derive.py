@@ -35,17 +35,12 @@ def derive(
     dim: Optional[int] = typer.Option(None, "--dim", help="Vector mode: the variable is a vector of this many components.", show_default=False),
 ) -> None:
     """Derivatives, the gradient at a point and which way is downhill."""
-    from gdsim.cli.options import preset_defaults, setup_language
+    from gdsim.cli.options import setup_language
     from gdsim.errors import OptionError
 
     given = dict(expression=expression, at=at, wrt=wrt, hessian=hessian, steps=steps, check=check,
                  format=format, get=get, preset=preset, lang=lang, dim=dim)
-    preset_name = preset
-    if preset_name is None and config:
-        from gdsim.config import load_config
-
-        preset_name = load_config(config, "derive", SCHEMA).get("preset")
-    opts, source = merge("derive", given, SCHEMA, DEFAULTS, config, preset_defaults(preset_name, "derive"))
+    opts, source = merge("derive", given, SCHEMA, DEFAULTS, config)
     setup_language(opts["lang"])
     fmt = "json" if opts["get"] else check_format(opts["format"], ("text", "json", "latex"))
     if not opts["expression"]:

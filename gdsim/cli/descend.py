@@ -16,9 +16,10 @@ import typer
 
 from gdsim.cli.common import Exit, check_format, dumps, print_get, write
 from gdsim.cli.options import merge
+from gdsim.config import NUMBERS
 
 SCHEMA = {
-    "expression": str, "start": str, "optimizer": str, "lr": str, "momentum": float, "alpha": float,
+    "expression": str, "start": str, "optimizer": str, "lr": NUMBERS, "momentum": float, "alpha": float,
     "beta1": float, "beta2": float, "eps": float, "tol": float, "ftol": float, "max_steps": int,
     "bound": float, "every": int, "delay": float, "plot": bool, "format": str, "get": str, "lang": str,
     "preset": str, "save_plot": str, "dim": int,
@@ -57,19 +58,14 @@ def descend(
     dim: Optional[int] = typer.Option(None, "--dim", help="Vector mode: the variable is a vector of this many components (x[0], x[1:], sum, dot, ...).", show_default=False),
 ) -> None:
     """Walk downhill: run gradient descent (or momentum, nesterov, adagrad, rmsprop, adam) step by step."""
-    from gdsim.cli.options import preset_defaults, setup_language
+    from gdsim.cli.options import setup_language
     from gdsim.errors import OptionError
 
     given = dict(expression=expression, start=start, optimizer=optimizer, lr=lr, momentum=momentum, alpha=alpha,
                  beta1=beta1, beta2=beta2, eps=eps, tol=tol, ftol=ftol, max_steps=max_steps, bound=bound,
                  every=every, delay=delay, plot=plot, format=format, get=get, preset=preset, lang=lang,
                  save_plot=save_plot, dim=dim)
-    preset_name = preset
-    if preset_name is None and config:
-        from gdsim.config import load_config
-
-        preset_name = load_config(config, "descend", SCHEMA).get("preset")
-    opts, source = merge("descend", given, SCHEMA, DEFAULTS, config, preset_defaults(preset_name, "descend"))
+    opts, source = merge("descend", given, SCHEMA, DEFAULTS, config)
     setup_language(opts["lang"])
     fmt = "json" if opts["get"] else check_format(opts["format"], ("text", "json", "ndjson", "csv"))
     if not opts["expression"]:
@@ -99,10 +95,10 @@ def descend(
     optimizers = [make_optimizer(name, lr=rate, **hyper) for name in names for rate in lrs]
 
     preset_obj = None
-    if preset_name:
+    if opts["preset"]:
         from gdsim.presets import get_preset
 
-        preset_obj = get_preset(preset_name)
+        preset_obj = get_preset(opts["preset"])
     header_notes = []
     if source.get("start") == "default":
         header_notes.append("no --start given: every variable starts at 1")

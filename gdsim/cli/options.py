@@ -9,12 +9,15 @@ from gdsim.config import load_config
 
 
 def merge(command: str, given: dict[str, Any], schema: dict[str, type], defaults: dict[str, Any],
-          config: str | None, preset: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
-    """The settings in force and, for each, where it came from ("command line", "config", "preset", "default")."""
-    layers = [("default", defaults), ("preset", preset or {})]
-    if config:
-        layers.append(("config", load_config(config, command, schema)))
-    layers.append(("command line", {k: v for k, v in given.items() if v is not None}))
+          config: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings in force and, for each, where it came from ("command line", "config", "preset", "default").
+
+    A preset (--preset, or `preset` in the config file) brings its function, start and suggested settings.
+    """
+    from_file = load_config(config, command, schema, _other_keys(command)) if config else {}
+    preset_name = given.get("preset") or from_file.get("preset")
+    layers = [("default", defaults), ("preset", preset_defaults(preset_name, command)), ("config", from_file),
+              ("command line", {k: v for k, v in given.items() if v is not None})]
     settings: dict[str, Any] = {}
     source: dict[str, str] = {}
     for name, layer in layers:
@@ -63,3 +66,14 @@ def load_function(text: str, dim: int | None):
     from gdsim.vector import parse_vector
 
     return parse_vector(text, dim)
+
+
+def _other_keys(command: str) -> frozenset:
+    """Option names of the other commands (a shared lab file may carry them at the top level)."""
+    import importlib
+
+    keys: set[str] = set()
+    for name in ("derive", "descend", "sgd"):
+        if name != command:
+            keys |= set(importlib.import_module(f"gdsim.cli.{name}").SCHEMA)
+    return frozenset(keys)

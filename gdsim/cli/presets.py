@@ -39,14 +39,18 @@ def _preset_doc(p) -> dict:
 
 def presets(
     name: Optional[str] = typer.Argument(None, help="Show one preset in full.", show_default=False),
-    format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help="text (default) or json.", show_default=False),
     get: Optional[str] = typer.Option(None, "--get", help="Print one value of the JSON document, e.g. rosenbrock.lr.", show_default=False),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language of the explanations: en or ko.", show_default=False),
+    config: Optional[str] = typer.Option(None, "--config", help="Read options from a TOML file (the command line wins).", show_default=False),
 ) -> None:
     """List the named classic functions (use one with --preset NAME on derive and descend)."""
-    from gdsim.cli.options import setup_language
+    from gdsim.cli.options import merge, setup_language
     from gdsim.presets import get_preset, load_presets
 
+    opts, _ = merge("presets", dict(format=format, get=get, lang=lang), {"format": str, "get": str, "lang": str},
+                    {"format": "text"}, config)
+    format, get, lang = opts["format"], opts["get"], opts["lang"]
     setup_language(lang)
     fmt = "json" if get else check_format(format, ("text", "json"))
     chosen = [get_preset(name)] if name else list(load_presets().values())

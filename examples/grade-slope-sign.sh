@@ -1,0 +1,81 @@
+#!/bin/sh
+# Grade an answer to the lab "slope-sign" (gdsim lab show slope-sign):
+#     sh examples/grade-slope-sign.sh answers.txt
+#
+# The answer file has one `key = value` line per answer; blank lines and lines starting with #
+# are ignored. Numbers must be within 1e-6 of gdsim's (relative above 1; 12/7 style fractions
+# are fine); words are compared ignoring case. The keys:
+#
+#   derivative     f'(x) as a formula, e.g. 3x^2 - 3 (gdsim evaluates it at x = 2 and x = -0.5)
+#   slope_K        f'(K) for K = 2, -0.5, 1, -1, and for the neighbours 0.9, 1.1, -1.1, -0.9
+#   sign_K         for K = 2, -0.5, 1, -1: positive, negative or zero
+#   step_K         for K = 2, -0.5, 1, -1: the way the hiker steps: -x, +x or none
+#   kind_1         x = 1 is a valley bottom or a hilltop: bottom or top
+#   kind_-1        the same for x = -1
+#   stop_x_from_2  where gradient descent from x = 2 with lr 0.1 stops
+#   steps_from_2   its number of steps (updates)
+#   status_from_2  its status: converged, max_steps or diverged
+#   stop_x_from_-1, steps_from_-1, status_from_-1   the same for the run from x = -1
+#
+# Output: one line per check ("KEY: ok" or "KEY: WRONG: expected X, got Y"), then "score: N/M".
+# Exit code: 0 all correct, 1 something wrong, 2 malformed answer file, 3 gdsim failed.
+
+# shellcheck disable=SC2086 # lists such as $keys are split into words on purpose
+. "$(dirname "$0")/grade-lib.sh"
+
+F="x^3 - 3x"
+TOL=1e-6
+POINTS="2 -0.5 1 -1"
+NEIGHBOURS="0.9 1.1 -1.1 -0.9"
+
+keys="derivative kind_1 kind_-1"
+for k in $POINTS; do keys="$keys slope_$k sign_$k step_$k"; done
+for k in $NEIGHBOURS; do keys="$keys slope_$k"; done
+for s in 2 -1; do keys="$keys stop_x_from_$s steps_from_$s status_from_$s"; done
+[ $# -eq 1 ] || die_malformed "usage: $0 ANSWER_FILE"
+read_answers "$1" $keys
+
+# f'(K) at every point the lab asks about, from gdsim derive, kept as "K f'(K)" lines.
+for k in $POINTS $NEIGHBOURS; do
+    gdsim_get derive "$F" --at "x=$k" --get gradient_value.x
+    echo "$k $value" >>"$WORK/slopes"
+done
+slope() {
+    awk -v k="$1" '$1 == k { print $2 }' "$WORK/slopes"
+}
+
+check_formula derivative "$TOL" x=2 "$(slope 2)" x=-0.5 "$(slope -0.5)"
+
+for k in $POINTS; do
+    s=$(slope "$k")
+    check_num "slope_$k" "$s" "$TOL"
+    check_word "sign_$k" "$(sign_of "$s")"
+    check_word "step_$k" "$(downhill_of "$s" x)"
+done
+for k in $NEIGHBOURS; do
+    check_num "slope_$k" "$(slope "$k")" "$TOL"
+done
+
+# A flat point is a bottom when f' goes from negative to positive across it, a top when it
+# goes from positive to negative.
+kind() {
+    case "$(sign_of "$1") $(sign_of "$2")" in
+        "negative positive") echo bottom ;;
+        "positive negative") echo top ;;
+        *) echo neither ;;
+    esac
+}
+check_word kind_1 "$(kind "$(slope 0.9)" "$(slope 1.1)")"
+check_word kind_-1 "$(kind "$(slope -1.1)" "$(slope -0.9)")"
+
+for s in 2 -1; do
+    run_csv "$WORK/from$s.csv" descend "$F" --start "x=$s" --lr 0.1
+    status=$(status_of "$rc")
+    csv_value "$WORK/from$s.csv" x
+    check_num "stop_x_from_$s" "$value" "$TOL"
+    csv_value "$WORK/from$s.csv" step
+    check_num "steps_from_$s" "$value" 0
+    check_word "status_from_$s" "$status"
+done
+
+finish

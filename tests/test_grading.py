@@ -1,0 +1,219 @@
+"""Tests for the lab grading scripts in examples/: each gives the right verdict on a right and on
+a wrong answer file, and refuses a malformed one with exit code 2.
+
+The scripts run under /bin/sh as a teacher would run them. They call gdsim through a small
+recorder: the right and the wrong answer of a lab make the same gdsim calls, and gdsim is
+deterministic, so the second run replays what the first one recorded instead of paying for
+gdsim's start-up again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ANSWERS = EXAMPLES / "answers"
+LABS = ("slope-sign", "partials", "learning-rate", "optimizer-race", "sgd-batches")
+TIMEOUT = 180
+
+# The mistakes written into each answers/<lab>.wrong, and nothing else.
+MISTAKES = {
+    "slope-sign": {"derivative", "step_2", "kind_-1", "steps_from_2"},
+    "partials": {"dfdx", "descent_y", "is_minimum"},
+    "learning-rate": {"path_0.9", "status_1.0", "exit_1.0", "converge_below"},
+    "optimizer-race": {"status_gd", "reached", "barely_moved", "adam_steps_0.1"},
+    "sgd-batches": {"steps_16", "steps_per_epoch_16", "loss_rises_200", "far_from_best"},
+}
+
+RECORDER = r"""#!/bin/sh
+# Run gdsim once per distinct command line; replay its output, errors and exit code after.
+key=$(printf '%s\n' "$@" | cksum | tr ' ' _)
+rec="$GDSIM_RECORDS/$key"
+if [ ! -f "$rec.rc" ]; then
+    $GDSIM_REAL "$@" >"$rec.out.$$" 2>"$rec.err.$$"
+    echo $? >"$rec.rc.$$"
+    mv "$rec.out.$$" "$rec.out"
+    mv "$rec.err.$$" "$rec.err"
+    mv "$rec.rc.$$" "$rec.rc"
+fi
+cat "$rec.out"
+cat "$rec.err" >&2
+exit "$(cat "$rec.rc")"
+"""
+
+
+def real_gdsim() -> str:
+    """The gdsim of this Python: its console script, or `python -m gdsim`."""
+    script = Path(sys.executable).with_name("gdsim")
+    return str(script) if script.exists() else f"{sys.executable} -m gdsim"
+
+
+def answer_keys(path: Path) -> list[str]:
+    keys = []
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            keys.append(line.split("=", 1)[0].strip())
+    return keys
+
+
+class Grader:
+    """Runs a grading script under /bin/sh, with gdsim behind the recorder."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        records = tmp / "records"
+        records.mkdir()
+        recorder = tmp / "gdsim-recorder"
+        recorder.write_text(RECORDER)
+        recorder.chmod(0o755)
+        self.env = {k: v for k, v in os.environ.items() if k not in ("GDSIM_DEBUG", "NO_COLOR", "FORCE_COLOR")}
+        self.env.update(GDSIM=str(recorder), GDSIM_REAL=real_gdsim(), GDSIM_RECORDS=str(records), TMPDIR=str(tmp))
+
+    def grade(self, lab: str, answers: Path, **env) -> subprocess.CompletedProcess:
+        return subprocess.run(["/bin/sh", str(EXAMPLES / f"grade-{lab}.sh"), str(answers)], capture_output=True,
+                              text=True, timeout=TIMEOUT, env={**self.env, **env})
+
+
+def sgd_is_installed() -> bool:
+    done = subprocess.run([*real_gdsim().split(), "sgd", "--help"], capture_output=True, timeout=TIMEOUT)
+    return done.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def grader(tmp_path_factory) -> Grader:
+    return Grader(tmp_path_factory.mktemp("grading"))
+
+
+@pytest.fixture(scope="module")
+def verdicts(grader):
+    """Every lab graded on its right answers, then on its wrong ones; the labs run side by side."""
+    with ThreadPoolExecutor(max_workers=len(LABS) + 1) as pool:
+        has_sgd = pool.submit(sgd_is_installed)
+        right = dict(zip(LABS, pool.map(lambda lab: grader.grade(lab, ANSWERS / f"{lab}.right"), LABS)))
+        labs = [lab for lab in LABS if lab != "sgd-batches" or has_sgd.result()]
+        wrong = dict(zip(labs, pool.map(lambda lab: grader.grade(lab, ANSWERS / f"{lab}.wrong"), labs)))
+    return {lab: right[lab] for lab in labs}, wrong
+
+
+def needs(verdicts, lab):
+    if lab not in verdicts[0]:
+        pytest.skip("`gdsim sgd --help` fails: the sgd command is not installed in this build")
+
+
+def checks(stdout: str) -> dict[str, str]:
+    """{key: "ok" or "WRONG: ..."} from the lines before the score."""
+    lines = stdout.splitlines()
+    return dict(line.split(": ", 1) for line in lines if not line.startswith("score:"))
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_right_answers_pass_every_check(verdicts, lab):
+    needs(verdicts, lab)
+    done = verdicts[0][lab]
+    keys = answer_keys(ANSWERS / f"{lab}.right")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert checks(done.stdout) == {key: "ok" for key in keys}
+    assert len(done.stdout.splitlines()) == len(keys) + 1  # every answer is graded once, then the score
+    assert done.stdout.splitlines()[-1] == f"score: {len(keys)}/{len(keys)}"
+    assert done.stderr == ""
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_wrong_answers_are_flagged_one_by_one(verdicts, lab):
+    needs(verdicts, lab)
+    done = verdicts[1][lab]
+    keys = answer_keys(ANSWERS / f"{lab}.wrong")
+    assert done.returncode == 1, done.stdout + done.stderr
+    result = checks(done.stdout)
+    assert {key for key, verdict in result.items() if verdict != "ok"} == MISTAKES[lab]
+    assert all(result[key].startswith("WRONG: expected ") and ", got " in result[key] for key in MISTAKES[lab])
+    assert done.stdout.splitlines()[-1] == f"score: {len(keys) - len(MISTAKES[lab])}/{len(keys)}"
+
+
+def test_a_wrong_answer_line_says_what_was_expected_and_what_was_given(verdicts):
+    result = checks(verdicts[1]["slope-sign"].stdout)
+    assert result["step_2"] == "WRONG: expected -x, got +x"
+    assert result["steps_from_2"] == "WRONG: expected 16, got 15"
+    assert result["kind_-1"] == "WRONG: expected top, got bottom"
+
+
+def test_words_are_compared_ignoring_case(verdicts):
+    assert "status_from_-1 = Converged" in (ANSWERS / "slope-sign.wrong").read_text()
+    assert checks(verdicts[1]["slope-sign"].stdout)["status_from_-1"] == "ok"
+
+
+def test_a_missing_answer_is_wrong_not_malformed(grader, verdicts, tmp_path):
+    right = (ANSWERS / "partials.right").read_text().splitlines()
+    answers = tmp_path / "answers.txt"
+    answers.write_text("\n".join(line for line in right if not line.startswith("gd_steps")) + "\n")
+    done = grader.grade("partials", answers)
+    assert done.returncode == 1
+    assert checks(done.stdout)["gd_steps"].endswith("got (no answer)")
+    assert done.stdout.splitlines()[-1] == "score: 17/18"
+
+
+def test_crlf_line_ends_and_quoted_values_are_read(grader, verdicts, tmp_path):
+    text = (ANSWERS / "partials.right").read_text().replace("gd_status = converged", 'gd_status = "converged"')
+    answers = tmp_path / "answers.txt"
+    answers.write_bytes(text.replace("\n", "\r\n").encode())
+    done = grader.grade("partials", answers)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("lab", LABS)
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("this line has no equals sign\n", "line 1: expected key = value, got: this line has no equals sign"),
+        ("# a comment\n\nno_such_key = 3\n", 'line 3: unknown key "no_such_key"'),
+    ],
+)
+def test_malformed_answer_file_exits_2(grader, tmp_path, lab, text, problem):
+    answers = tmp_path / "answers.txt"
+    answers.write_text(text)
+    done = grader.grade(lab, answers, GDSIM="false")  # refused before gdsim is ever called
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == f"malformed answer file: {answers}: {problem}\n"
+
+
+def test_a_repeated_key_is_malformed(grader, tmp_path):
+    answers = tmp_path / "answers.txt"
+    answers.write_text("slope_2 = 9\nsign_2 = positive\nslope_2 = 8\n")
+    done = grader.grade("slope-sign", answers, GDSIM="false")
+    assert done.returncode == 2
+    assert 'line 3: "slope_2" is also given on line 1' in done.stderr
+
+
+def test_a_missing_answer_file_is_malformed(grader, tmp_path):
+    done = grader.grade("partials", tmp_path / "nowhere.txt", GDSIM="false")
+    assert done.returncode == 2
+    assert "no such readable file" in done.stderr
+
+
+def test_expected_values_come_from_gdsim(grader):
+    done = grader.grade("learning-rate", ANSWERS / "learning-rate.right", GDSIM=str(grader.tmp / "no-gdsim-here"))
+    assert done.returncode == 3
+    assert done.stderr.startswith("cannot compute the expected values: ")
+    assert "score:" not in done.stdout
+
+
+def test_scripts_are_posix_sh_without_jq_or_python():
+    scripts = sorted(EXAMPLES.glob("grade-*.sh"))
+    assert {p.name for p in scripts} >= {f"grade-{lab}.sh" for lab in LABS}
+    for script in scripts:
+        text = script.read_text()
+        if script.name != "grade-lib.sh":
+            assert text.startswith("#!/bin/sh\n"), script.name
+        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        for word in ("jq", "python", "[[", "<<<", "$'", "local ", "pipefail", "declare", "source "):
+            assert word not in code, (script.name, word)
+        if shutil.which("dash"):
+            assert subprocess.run(["dash", "-n", str(script)], capture_output=True).returncode == 0, script.name
