@@ -21,6 +21,7 @@ DEFAULT_TOL = 1e-6
 DEFAULT_MAX_STEPS = 1000
 DEFAULT_BOUND = 1e8
 MAX_STEPS_LIMIT = 100_000_000
+MAX_HINT_DIMENSION = 20
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ def gradient_norm(gradient: np.ndarray) -> float:
 def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) -> Reason:
     """What a student can change after a divergence, from the curvature at the start."""
     lr = optimizer.hyper["lr"]
+    if function.dimension > MAX_HINT_DIMENSION:  # a symbolic Hessian of many variables is slow
+        return Reason("try a smaller --lr than {lr}", {"lr": f"{lr:g}"})
     try:
         eig = np.linalg.eigvalsh(function.hessian(start))
     except (np.linalg.LinAlgError, ValueError, GdsimError):  # no Hessian (e.g. too many dimensions)
@@ -124,6 +127,11 @@ def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) 
     return Reason("try a smaller --lr than {lr}", {"lr": f"{lr:g}"})
 
 
+def _hint(function: Function, start: np.ndarray, optimizer: Optimizer, k: int, at_start: Reason) -> Reason:
+    """At step 0 no step was taken, so the learning rate is not to blame: the start is."""
+    return at_start if k == 0 else stability_hint(function, start, optimizer)
+
+
 def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: Settings = Settings()) -> Iterator[Step | Result]:
     """Walk downhill from `start`; yield a Step per point visited, then one Result."""
     names = function.variables
@@ -137,7 +145,7 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
         norm = gradient_norm(gradient)
         if not (np.abs(point) <= settings.bound).all():  # also catches inf and nan coordinates
             yield Step(k, point, value, gradient, norm, None)
-            hint = stability_hint(function, start, optimizer)
+            hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
             reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
                             {"k": k, "bound": f"{settings.bound:g}", "where": format_point(names, point), "hint": hint})
             yield Result("diverged", reason, k, point, value, norm)
@@ -148,7 +156,9 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             if cause and "overflows" not in cause:
                 reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": format_point(names, point), "cause": cause})
             else:
-                hint = stability_hint(function, start, optimizer)
+                hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
+                if cause:  # name the part that overflows
+                    hint = Reason("{cause}; {hint}", {"cause": cause, "hint": hint})
                 reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
                                 {"k": k, "where": format_point(names, point), "hint": hint})
             yield Result("diverged", reason, k, point, value, norm)

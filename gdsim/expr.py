@@ -32,6 +32,9 @@ from gdsim.parser import (
 # Exact numbers are kept exact only while they stay small; past this many bits a constant power
 # is computed in floating point (or refused when it overflows), so `9**9**9**9` never runs.
 MAX_EXACT_BITS = 4096
+# Every variable costs a symbolic partial derivative over the whole expression; thousands of
+# variables (x1+x2+...+x2000 fits in the length limit) would take minutes.
+MAX_VARIABLES = 100
 
 ZERO = se.Integer(0)
 ONE = se.Integer(1)
@@ -101,18 +104,27 @@ class _Builder:
             inner = self.build(node.operand)
             return -inner if node.op == "-" else inner
         if isinstance(node, Binary):
-            left, right = self.build(node.left), self.build(node.right)
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
-            if node.op == "/":
-                if right == ZERO:
-                    self.fail("division by zero", node.right)
-                return left / right
-            return self.power(left, right, node)
+            if node.op == "**":
+                return self.power(self.build(node.left), self.build(node.right), node)
+            # Walk a long left-leaning chain (x1 + x2 + ... + x2000) in a loop, not by recursion.
+            chain = []
+            while isinstance(node, Binary) and node.op != "**":
+                chain.append(node)
+                node = node.left
+            result = self.build(node)
+            for link in reversed(chain):
+                right = self.build(link.right)
+                if link.op == "+":
+                    result = result + right
+                elif link.op == "-":
+                    result = result - right
+                elif link.op == "*":
+                    result = result * right
+                else:
+                    if right == ZERO:
+                        self.fail("division by zero", link.right)
+                    result = result / right
+            return result
         if isinstance(node, Call):
             args = [self.build(a) for a in node.args]
             if node.func == "log" and len(args) == 2:
@@ -130,17 +142,28 @@ class _Builder:
         if b is not None and p is not None:
             if b == 0 and p < 0:
                 self.fail("division by zero (0 to a negative power)", node)
-            if p.denominator == 1 and b != 0:
-                bits = abs(p.numerator) * max(abs(log2_magnitude(b)), 1.0)
-                if bits > MAX_EXACT_BITS:
+            if abs(b) == 1:
+                # (±1)**p depends only on p mod 2; a huge p would overflow SymEngine's integer power.
+                p = p % 2
+                return base ** (se.Integer(p.numerator) / se.Integer(p.denominator))
+            if b != 0:
+                # log2 of the result, in floating point: an exact power this big is never computed.
+                p_float = float(p) if log2_magnitude(p) < 1000 else (math.inf if p > 0 else -math.inf)
+                log2_result = p_float * log2_magnitude(b)
+                bits = abs(p_float) * max(abs(log2_magnitude(b)), 1.0)
+                if bits > MAX_EXACT_BITS or p.denominator != 1 and abs(p) > MAX_EXACT_BITS:
                     # Too big to keep exact: use a double if it is one, else refuse.
-                    log2_result = float(p) * log2_magnitude(b)
-                    if log2_result > 1023:
+                    if math.isnan(log2_result) or log2_result > 1023:
                         self.fail("this power is too large to compute (beyond 1.8e308)", node)
                     if log2_result < -1074:
                         self.fail("this power is too small to compute (below 5e-324)", node)
-                    return se.RealDouble(float(b) ** float(p))
-        elif p is not None and p.denominator == 1 and abs(p.numerator) > 10**15:
+                    if b < 0 and p.denominator != 1:
+                        self.fail("a fractional power of a negative number is not a real number", node)
+                    try:
+                        return se.RealDouble(float(b) ** float(p))
+                    except OverflowError:
+                        self.fail("this power is too large to compute (beyond 1.8e308)", node)
+        elif p is not None and abs(p) > 10**15:
             self.fail("this exponent is too large", node.right)
         return base**exponent
 
@@ -251,7 +274,23 @@ def compile_functions(exprs, names):
     SymEngine's Lambdify with common-subexpression elimination does the work in C++.
     """
     symbols = [se.Symbol(n) for n in names]
-    return se.Lambdify(symbols, list(exprs), cse=True, real=True)
+    return se.Lambdify(symbols, [_as_doubles(e) for e in exprs], cse=True, real=True)
+
+
+def _as_doubles(e):
+    """e with exact numbers too big for a double (2**-1024 = 1/2**1024) replaced by their double.
+
+    Lambdify converts numerator and denominator separately, so such a number would become inf/inf.
+    """
+    big = {}
+    for r in e.atoms(se.Rational):
+        f = _fraction_of(r)
+        if max(abs(f.numerator), f.denominator).bit_length() > 1000:
+            try:
+                big[r] = se.RealDouble(float(f))
+            except OverflowError:
+                big[r] = se.RealDouble(math.inf if f > 0 else -math.inf)
+    return e.xreplace(big) if big else e
 
 
 # --- the Function -----------------------------------------------------------------------------
@@ -333,9 +372,15 @@ class Function:
 
 def _numeric(e, env: dict[str, float]) -> float:
     names = natural_sorted(str(s) for s in e.free_symbols)
+    if not names:
+        # Lambdify cannot take zero arguments; a constant part converts directly (zoo, nan, I: not finite).
+        try:
+            return float(e)
+        except (RuntimeError, TypeError):
+            return math.nan
     f = compile_functions([e], names)
     with np.errstate(all="ignore"):
-        return float(f(np.array([env[n] for n in names], dtype=float))[0]) if names else float(f(np.zeros(0))[0])
+        return float(f(np.array([env[n] for n in names], dtype=float))[0])
 
 
 def _first_undefined(e, env) -> str | None:
@@ -362,6 +407,9 @@ def _first_undefined(e, env) -> str | None:
         if base < 0 and not float(p).is_integer():
             return f"{'square root' if p == 0.5 or p == -0.5 else 'a fractional power'} of a negative number: {plain(e.args[0])} = {args[0]:g}"
         return f"{plain(e)} overflows (too large for a double)"
+    if isinstance(e, se.Number):
+        digits = plain(e)
+        return f"the number {digits[:12]}… ({len(digits)} digits) is too large for a double"
     return f"{plain(e)} is not a finite number here"
 
 
@@ -370,6 +418,10 @@ def parse(text: str) -> Function:
     text = text.strip() if isinstance(text, str) else text
     tree = parse_tree(text)
     variables = tuple(natural_sorted(names_in(tree)))
+    if len(variables) > MAX_VARIABLES:
+        raise ExpressionError(
+            f"the function has {len(variables)} variables; the limit is {MAX_VARIABLES}", text, 0, len(text)
+        )
     symbols = {name: se.Symbol(name) for name in variables}
     expr = _Builder(text, symbols).build(tree)
     if not variables:

@@ -7,7 +7,6 @@ with an ExpressionError that points at the offending column.
 
 from __future__ import annotations
 
-import keyword
 import math
 import re
 from dataclasses import dataclass
@@ -25,6 +24,12 @@ FUNCTIONS = frozenset(
 #: Reductions that only make sense on a vector variable (vector mode, --dim).
 VECTOR_FUNCTIONS = frozenset("sum mean norm dot".split())
 CONSTANTS = frozenset({"pi", "e"})
+#: Python's keywords, fixed here so the language does not change with the Python version
+#: (soft keywords such as match, case and type stay ordinary names).
+KEYWORDS = frozenset(
+    "False None True and as assert async await break class continue def del elif else except finally for from "
+    "global if import in is lambda nonlocal not or pass raise return try while with yield".split()
+)
 
 
 # --- the tree -------------------------------------------------------------------------------
@@ -206,7 +211,13 @@ class _Parser:
             return self.advance()
         if self.tok.kind == "end" and opener is not None:
             raise self.error(f"'{opener.text}' is never closed", opener)
+        self.refuse_keyword()
         raise self.error(f"expected '{op}' here, found {self.describe(self.tok)}")
+
+    def refuse_keyword(self):
+        # `x and y`, `(x if y else z)`: name the keyword rather than a missing operator.
+        if self.tok.kind == "name" and self.tok.text in KEYWORDS:
+            raise self.error(f"'{self.tok.text}' is a keyword, not allowed in a function")
 
     def describe(self, t: Token) -> str:
         return "the end of the text" if t.kind == "end" else f"'{_short(t.text)}'"
@@ -226,6 +237,7 @@ class _Parser:
             raise ExpressionError("the expression is empty", self.text, 0)
         node = self.sum()
         if self.tok.kind != "end":
+            self.refuse_keyword()
             t = self.tok
             if t.kind == "op" and t.text in ")]":
                 raise self.error(f"unmatched '{t.text}'")
@@ -314,7 +326,7 @@ class _Parser:
             raise self.error(f"'{_short(ident)}': names with '__' are not allowed", t)
         if ident.startswith("_"):
             raise self.error(f"'{_short(ident)}': names may not start with '_'", t)
-        if keyword.iskeyword(ident) or keyword.issoftkeyword(ident):
+        if ident in KEYWORDS:
             raise self.error(f"'{ident}' is a keyword, not allowed in a function", t)
         if nxt.kind == "op" and nxt.text == "[":
             if not self.vector:

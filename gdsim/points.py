@@ -13,7 +13,8 @@ import numpy as np
 
 from gdsim.errors import PointError
 
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+# ASCII digits only: Python's float() would also take '١' or '１' and silently read them as 1.
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
 MAX_POINT_TEXT = 100_000
 
 
@@ -26,6 +27,8 @@ def parse_number(text: str, what: str) -> float:
     value = float(t)
     if not math.isfinite(value):
         raise PointError(f"{what}: {t[:30]} is too large (beyond 1.8e308)")
+    if value == 0 and any(ch in "123456789" for ch in t.split("e")[0].split("E")[0]):
+        raise PointError(f"{what}: {t[:30]} is too small (below 5e-324) and would silently become 0")
     return value
 
 

@@ -12,13 +12,18 @@ import os
 import sys
 from typing import Any
 
+import typer
+
 from gdsim.errors import GdsimError, OptionError
 
 FORMATS = ("text", "json", "ndjson", "csv", "latex")
 
 
-class Exit(Exception):
-    """Leave the command with this exit code (after output has been written)."""
+class Exit(typer.Exit):
+    """Leave the command with this exit code (after output has been written).
+
+    A typer.Exit, so that typer (and its CliRunner) report the code as the exit status.
+    """
 
     def __init__(self, code: int):
         super().__init__(code)
@@ -29,6 +34,17 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     if fmt not in allowed:
         raise OptionError(f"--format: '{fmt}' is not one of {', '.join(allowed)}")
     return fmt
+
+
+def check_plot_path(path: str | None) -> None:
+    """Refuse a --save-plot file that cannot be written before the run, not after its output."""
+    if not path:
+        return
+    if os.path.isdir(path):
+        raise OptionError(f"--save-plot {path}: is a directory; give a file name such as plots.txt")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise OptionError(f"--save-plot {path}: there is no folder {folder}")
 
 
 def stdout_is_terminal() -> bool:
@@ -75,6 +91,16 @@ def make_console(stderr: bool = False):
         emoji=False,
         soft_wrap=False,
     )
+
+
+def number_text(x, spec: str) -> str:
+    """A number for people: never the words nan or inf."""
+    x = float(x)
+    if math.isfinite(x):
+        return format(x, spec)
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return "undefined"
 
 
 # --- machine formats --------------------------------------------------------------------------
