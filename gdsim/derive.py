@@ -41,6 +41,24 @@ def curvature(eigenvalues: np.ndarray) -> str:
     return "degenerate"
 
 
+def curvature_at(function, at: np.ndarray) -> dict:
+    """The Hessian at a point, its eigenvalues (ascending), what they say, and 2/λ_max."""
+    matrix = function.hessian(at)
+    if not np.all(np.isfinite(matrix)):
+        from gdsim.errors import DomainError
+
+        reason = function.undefined_reason(at) or "a second derivative is not a finite number"
+        raise DomainError(f"the Hessian is not defined at {format_point(function.variables, at)}: {reason}")
+    eigenvalues = np.linalg.eigvalsh((matrix + matrix.T) / 2)
+    top = float(eigenvalues[-1])
+    return {
+        "hessian_value": matrix.tolist(),
+        "hessian_eigenvalues": eigenvalues.tolist(),
+        "curvature": curvature(eigenvalues),
+        "max_stable_lr": 2.0 / top if top > 1e-12 else None,
+    }
+
+
 def finite_difference_gradient(function: Function, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Central differences (f(x+h) - f(x-h)) / 2h with h scaled to each coordinate."""
     h = np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(point))
@@ -110,18 +128,7 @@ def compute(
         doc["descent_direction"] = {v: float(-g) + 0.0 for v, g in zip(names, gradient)}
     doc["slopes"] = {v: slope_reading(gradient[i]) for v, i in zip(shown, index)}
     if hessian:
-        matrix = function.hessian(at)
-        if not np.all(np.isfinite(matrix)):
-            reason = function.undefined_reason(at) or "a second derivative is not a finite number"
-            from gdsim.errors import DomainError
-
-            raise DomainError(f"the Hessian is not defined at {format_point(names, at)}: {reason}")
-        eigenvalues = np.linalg.eigvalsh((matrix + matrix.T) / 2)
-        doc["hessian_value"] = matrix.tolist()
-        doc["hessian_eigenvalues"] = eigenvalues.tolist()
-        doc["curvature"] = curvature(eigenvalues)
-        top = float(eigenvalues[-1])
-        doc["max_stable_lr"] = 2.0 / top if top > 1e-12 else None
+        doc.update(curvature_at(function, at))
     if check:
         fd, h = finite_difference_gradient(function, at)
         diff = np.abs(fd - gradient)
@@ -171,13 +178,7 @@ def compute_vector(function, *, at: np.ndarray | None = None, hessian: bool = Fa
     doc["descent_direction"] = [float(-g) + 0.0 for g in gradient]
     doc["slopes"] = [slope_reading(g) for g in gradient]
     if hessian:
-        matrix = function.hessian(at)
-        eigenvalues = np.linalg.eigvalsh((matrix + matrix.T) / 2)
-        doc["hessian_value"] = matrix.tolist()
-        doc["hessian_eigenvalues"] = eigenvalues.tolist()
-        doc["curvature"] = curvature(eigenvalues)
-        top = float(eigenvalues[-1])
-        doc["max_stable_lr"] = 2.0 / top if top > 1e-12 else None
+        doc.update(curvature_at(function, at))
     if check:
         fd, h = finite_difference_gradient(function, at)
         diff = np.abs(fd - gradient)
