@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, print_get, terminal_width, write
+from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, number_text, print_get, terminal_width, write
 from gdsim.cli.descend_run import Terminated, _on_sigterm
 from gdsim.i18n import tr
 
@@ -91,6 +91,10 @@ def execute(opts, fmt: str) -> int:
     writer = None
     text = fmt == "text"
     console = make_console() if text else None
+    # Every option is checked (train refuses bad ones before its first step) before anything is shown.
+    walks = [train(model, dataset, optimizer, batch_size=batch, epochs=opts["epochs"], loss=opts["loss"],
+                   shuffle=opts["shuffle"], seed=opts["seed"], every=_auto_every(opts, dataset.samples, batch), init=init)
+             for batch in sizes]
     if text:
         _intro(console, dataset, model, opts, optimizer, truth, sizes)
     if fmt == "csv":
@@ -109,35 +113,43 @@ def execute(opts, fmt: str) -> int:
             out.flush()
         result = None
         last = None
+
+        def show(rec, i=i, batch=batch, steps=steps, curve=curve, stream=stream, per_epoch=per_epoch):
+            doc = {"step": rec.step, "epoch": rec.epoch, "batch": rec.batch, "params": named(names, rec.params),
+                   "batch_loss": rec.batch_loss, "loss": rec.loss}
+            curve[0].append(rec.step / per_epoch)
+            curve[1].append(rec.loss)
+            if fmt == "json":
+                steps.append(doc)
+            elif fmt == "ndjson":
+                out.write(json.dumps(json_safe({"type": "step", **({"run": i} if comparison else {}), **doc}), ensure_ascii=False) + "\n")
+                out.flush()
+            elif fmt == "csv":
+                writer.writerow(([batch] if comparison else []) + [rec.step, rec.epoch, rec.batch, _cell(rec.batch_loss),
+                                 _cell(rec.loss)] + [_cell(p) for p in rec.params])
+            elif stream is not None:
+                stream.show(rec)
+
         try:
-            for rec in train(model, dataset, optimizer, batch_size=batch, epochs=opts["epochs"], loss=opts["loss"],
-                             shuffle=opts["shuffle"], seed=opts["seed"], every=every, init=init):
+            for rec in walks[i]:
                 if isinstance(rec, SgdResult):
                     result = rec
                     break
                 last = rec
-                doc = {"step": rec.step, "epoch": rec.epoch, "batch": rec.batch, "params": named(names, rec.params),
-                       "batch_loss": rec.batch_loss, "loss": rec.loss}
-                curve[0].append(rec.step / per_epoch)
-                curve[1].append(rec.loss)
-                if fmt == "json":
-                    steps.append(doc)
-                elif fmt == "ndjson":
-                    out.write(json.dumps(json_safe({"type": "step", **({"run": i} if comparison else {}), **doc}), ensure_ascii=False) + "\n")
-                    out.flush()
-                elif fmt == "csv":
-                    writer.writerow(([batch] if comparison else []) + [rec.step, rec.epoch, rec.batch, _cell(rec.batch_loss),
-                                     _cell(rec.loss)] + [_cell(p) for p in rec.params])
-                elif stream is not None:
-                    stream.show(rec)
+                show(rec)
         except KeyboardInterrupt as stop:
             interrupted = True
             why = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted by Ctrl-C"
             if last is None:
                 raise
+            late = getattr(stop, "step", None)  # where the engine really was, between shown steps
+            if late is not None and late.step > last.step:
+                last = late
+                show(late)
             result = SgdResult("interrupted", f"{why} after step {last.step}", last.step, last.params, last.loss, math.nan)
         rdoc = {"status": result.status, "reason": result.reason, "steps": result.steps,
-                "params": named(names, result.params), "loss": result.loss, "wall_time_s": result.wall_time_s}
+                "params": named(names, result.params), "loss": result.loss}
+        # No wall time in machine formats: the same seed gives the same output, byte for byte.
         if fmt == "ndjson":
             out.write(json.dumps(json_safe({"type": "result", **({"run": i} if comparison else {}), **rdoc}), ensure_ascii=False) + "\n")
             out.flush()
@@ -258,7 +270,7 @@ def _summary(console, names, results, sizes, truth, comparison):
         for col in (tr("batch size"), tr("status"), tr("steps"), tr("final loss"), tr("seconds")):
             table.add_column(col, justify="right")
         for b, r in zip(sizes, results):
-            table.add_row(str(b), r.status, str(r.steps), f"{r.loss:.6g}", f"{r.wall_time_s:.3g}")
+            table.add_row(str(b), r.status, str(r.steps), number_text(r.loss, ".6g"), number_text(r.wall_time_s, ".3g"))
         console.print(table)
         return
     r = results[0]
@@ -266,9 +278,9 @@ def _summary(console, names, results, sizes, truth, comparison):
     if r.status != "completed":
         say("  " + tr("why: {reason}", reason=r.reason))
     say("  " + tr("steps (minibatch updates): {k}", k=r.steps))
-    say("  " + tr("final full-data loss: {l}", l=f"{r.loss:.10g}"))
+    say("  " + tr("final full-data loss: {l}", l=number_text(r.loss, ".10g")))
     for i, n in enumerate(names[:12]):
-        line = f"    {n} = {float(r.params[i]):.6g}"
+        line = f"    {n} = {number_text(r.params[i], '.6g')}"
         if truth is not None and n in truth:
             line += "   " + tr("(true value {t:g})", t=truth[n])
         say(line)
