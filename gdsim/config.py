@@ -66,9 +66,13 @@ def read_toml(path: str) -> dict:
     except UnicodeDecodeError as e:
         raise ConfigError(f"--config {path}: not UTF-8 text (byte {e.start + 1})") from None
     try:
-        return tomllib.loads(text)
+        # Windows editors often save UTF-8 with a byte-order mark; tomllib would refuse it.
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"--config {path}: not valid TOML: {e}") from None
+    except (ValueError, RecursionError) as e:  # tomllib's own limits: >4300-digit integers, deep nesting
+        why = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
+        raise ConfigError(f"--config {path}: cannot be read as TOML ({why})") from None
 
 
 def load_config(path: str, command: str, schema: dict[str, type], elsewhere: frozenset = frozenset()) -> dict:

@@ -200,8 +200,9 @@ def _header(line: str, line_no: int, where: str) -> tuple[str, ...]:
 
 def _fast_table(raw: bytes, text: str, header_index: int, columns: int) -> np.ndarray | None:
     """The data rows read by numpy's C parser, or None when anything is off (then read carefully)."""
-    # numpy would silently drop whatever follows a `#` on a line of data.
-    if _has_inline_hash(text):
+    # numpy would silently drop whatever follows a `#` on a line of data, and would take a
+    # quote left open at the end of the file as closed.
+    if _has_inline_hash(text) or text.count('"') % 2:
         return None
     # numpy reads the bytes fastest; it splits lines as we do unless there is a lone CR.
     if b"\r" not in raw or raw.count(b"\r") == raw.count(b"\r\n"):

@@ -13,6 +13,7 @@ import symengine as se
 
 from gdsim.errors import ExpressionError, PointError
 from gdsim.expr import Function, check_defined
+from gdsim.i18n import tr
 from gdsim.points import format_point
 from gdsim.printing import plain
 
@@ -47,8 +48,9 @@ def curvature_at(function, at: np.ndarray) -> dict:
     if not np.all(np.isfinite(matrix)):
         from gdsim.errors import DomainError
 
-        reason = function.undefined_reason(at) or "a second derivative is not a finite number"
-        raise DomainError(f"the Hessian is not defined at {format_point(function.variables, at)}: {reason}")
+        reason = function.undefined_reason(at, tr) or tr("a second derivative is not a finite number")
+        raise DomainError(tr("the Hessian is not defined at {where}: {reason}",
+                             where=format_point(function.variables, at), reason=reason))
     eigenvalues = np.linalg.eigvalsh((matrix + matrix.T) / 2)
     top = float(eigenvalues[-1])
     return {
@@ -77,14 +79,15 @@ def number(x: float):
     return x if math.isfinite(x) else None
 
 
-def _check_size(function: Function, exprs, what: str) -> None:
+def _check_size(function: Function, exprs, second: bool = False) -> None:
     ops = se.count_ops(*exprs)
     if ops > MAX_SHOWN_OPS:
-        text = function.text
-        raise ExpressionError(
-            f"the {what} of this function are too large to show ({ops:,} operations; the limit is {MAX_SHOWN_OPS:,})",
-            text, 0, len(text),
-        )
+        sizes = {"ops": f"{ops:,}", "limit": f"{MAX_SHOWN_OPS:,}"}
+        if second:
+            message = tr("the second derivatives of this function are too large to show ({ops} operations; the limit is {limit})", **sizes)
+        else:
+            message = tr("the derivatives of this function are too large to show ({ops} operations; the limit is {limit})", **sizes)
+        raise ExpressionError(message, function.text, 0, len(function.text))
 
 
 def compute(
@@ -97,11 +100,12 @@ def compute(
 ) -> dict:
     names = list(function.variables)
     if wrt is not None and wrt not in names:
-        raise PointError(f"--wrt: '{wrt}' is not a variable of the function; its variables are {', '.join(names)}")
+        raise PointError(tr("--wrt: '{wrt}' is not a variable of the function; its variables are {names}",
+                            wrt=wrt, names=", ".join(names)))
     shown = [wrt] if wrt else names
     index = [names.index(v) for v in shown]
     grads = function.gradient_exprs
-    _check_size(function, grads, "derivatives")
+    _check_size(function, grads)
     doc: dict = {
         "function": plain(function.expr),
         "input": function.text,
@@ -111,11 +115,12 @@ def compute(
     if wrt:
         doc["wrt"] = wrt
     if hessian:
-        _check_size(function, [h for row in function.hessian_exprs for h in row], "second derivatives")
+        _check_size(function, [h for row in function.hessian_exprs for h in row], second=True)
         doc["hessian"] = [[plain(h) for h in row] for row in function.hessian_exprs]
     if at is None:
         if check:
-            raise PointError("--check needs a point: add --at, e.g. --at " + ",".join(f"{v}=1" for v in names[:3]))
+            example = ",".join(f"{v}=1" for v in names[:3])
+            raise PointError(tr("--check needs a point: add --at, e.g. --at {example}", example=example))
         return doc
 
     value, gradient = function.value_and_gradient(at)
@@ -167,7 +172,7 @@ def compute_vector(function, *, at: np.ndarray | None = None, hessian: bool = Fa
     }
     if at is None:
         if check or hessian:
-            raise PointError("--check and --hessian in vector mode need a point: add --at, e.g. --at 1")
+            raise PointError(tr("--check and --hessian in vector mode need a point: add --at, e.g. --at 1"))
         return doc
     value, gradient = function.value_and_gradient(at)
     check_defined(function, at, value, gradient, format_point(function.variables, at))

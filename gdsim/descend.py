@@ -152,8 +152,8 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             return
         if not math.isfinite(value) or not math.isfinite(norm):
             yield Step(k, point, value, gradient, norm, None)
-            cause = function.undefined_reason(point)
-            if cause and "overflows" not in cause:
+            cause = function.undefined_reason(point, lambda template, **values: Reason(template, values))
+            if cause and "overflows" not in str(cause):
                 reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": format_point(names, point), "cause": cause})
             else:
                 hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))

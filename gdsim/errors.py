@@ -6,6 +6,8 @@ an ExpressionError adds the text with a caret under the offending part.
 
 from __future__ import annotations
 
+from gdsim.i18n import tr
+
 
 class GdsimError(Exception):
     """Input that gdsim refuses: the message says what was wrong and where."""
@@ -28,7 +30,7 @@ class ExpressionError(GdsimError):
         self.text = text
         self.start = max(0, min(start, len(text)))
         self.end = max(self.start + 1, end if end is not None else self.start + 1)
-        super().__init__(f"{message} (column {self.start + 1})")
+        super().__init__(tr("{message} (column {column})", message=message, column=self.start + 1))
         self.reason = message
 
     def details(self) -> list[str]:

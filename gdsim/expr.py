@@ -14,6 +14,7 @@ import numpy as np
 import symengine as se
 
 from gdsim.errors import DomainError, ExpressionError
+from gdsim.i18n import tr
 from gdsim.parser import (
     Binary,
     Call,
@@ -38,6 +39,11 @@ MAX_VARIABLES = 100
 
 ZERO = se.Integer(0)
 ONE = se.Integer(1)
+
+
+def english(template: str, **values) -> str:
+    """A message template filled in English: the default of undefined_reason(), as a run's JSON records it."""
+    return template.format(**values) if values else template
 
 
 def step(u):
@@ -122,7 +128,7 @@ class _Builder:
                     result = result * right
                 else:
                     if right == ZERO:
-                        self.fail("division by zero", link.right)
+                        self.fail(tr("division by zero"), link.right)
                     result = result / right
             return result
         if isinstance(node, Call):
@@ -130,18 +136,18 @@ class _Builder:
             if node.func == "log" and len(args) == 2:
                 base = args[1]
                 if base == ONE or base == ZERO:
-                    self.fail(f"log base {base} is not allowed", node.args[1])
+                    self.fail(tr("log base {base} is not allowed", base=str(base)), node.args[1])
                 return se.log(args[0]) / se.log(base)
             return _UNARY[node.func](args[0])
         if isinstance(node, Index):
-            self.fail("subscripts are only allowed in vector mode (--dim N)", node)
+            self.fail(tr("subscripts are only allowed in vector mode (--dim N)"), node)
         raise AssertionError(f"unknown node {node!r}")  # pragma: no cover - the parser makes only the nodes above
 
     def power(self, base, exponent, node: Binary):
         b, p = _fraction_of(base), _fraction_of(exponent)
         if b is not None and p is not None:
             if b == 0 and p < 0:
-                self.fail("division by zero (0 to a negative power)", node)
+                self.fail(tr("division by zero (0 to a negative power)"), node)
             if abs(b) == 1:
                 # (±1)**p depends only on p mod 2; a huge p would overflow SymEngine's integer power.
                 p = p % 2
@@ -154,26 +160,26 @@ class _Builder:
                 if bits > MAX_EXACT_BITS or p.denominator != 1 and abs(p) > MAX_EXACT_BITS:
                     # Too big to keep exact: use a double if it is one, else refuse.
                     if math.isnan(log2_result) or log2_result > 1023:
-                        self.fail("this power is too large to compute (beyond 1.8e308)", node)
+                        self.fail(tr("this power is too large to compute (beyond 1.8e308)"), node)
                     if log2_result < -1074:
-                        self.fail("this power is too small to compute (below 5e-324)", node)
+                        self.fail(tr("this power is too small to compute (below 5e-324)"), node)
                     if b < 0 and p.denominator != 1:
-                        self.fail("a fractional power of a negative number is not a real number", node)
+                        self.fail(tr("a fractional power of a negative number is not a real number"), node)
                     try:
                         return se.RealDouble(float(b) ** float(p))
                     except OverflowError:
-                        self.fail("this power is too large to compute (beyond 1.8e308)", node)
+                        self.fail(tr("this power is too large to compute (beyond 1.8e308)"), node)
         elif p is not None and abs(p) > 10**15:
-            self.fail("this exponent is too large", node.right)
+            self.fail(tr("this exponent is too large"), node.right)
         return base**exponent
 
 
 def _check_finite(expr, text: str):
     bad = [a for a in (se.zoo, se.oo, -se.oo, se.nan) if expr.has(a)]
     if bad:
-        raise ExpressionError("the expression is undefined (division by zero or log(0))", text, 0, len(text))
+        raise ExpressionError(tr("the expression is undefined (division by zero or log(0))"), text, 0, len(text))
     if expr.has(se.I):
-        raise ExpressionError("the expression has an imaginary part (e.g. sqrt of a negative number)", text, 0, len(text))
+        raise ExpressionError(tr("the expression has an imaginary part (e.g. sqrt of a negative number)"), text, 0, len(text))
 
 
 # --- derivatives ------------------------------------------------------------------------------
@@ -262,7 +268,7 @@ def derivative(e, s):
         outer = _outer_derivative(e, e.args[0])
         if outer is not None:
             return outer * derivative(e.args[0], s)
-    raise ExpressionError(f"cannot differentiate {e}", str(e), 0)  # pragma: no cover - every built node is covered
+    raise ExpressionError(tr("cannot differentiate {e}", e=str(e)), str(e), 0)  # pragma: no cover - every built node is covered
 
 
 # --- compiled numerics ------------------------------------------------------------------------
@@ -357,14 +363,16 @@ class Function:
         with np.errstate(all="ignore"):
             return np.asarray(self._hessian(np.asarray(point, dtype=float))).reshape(n, n)
 
-    def undefined_reason(self, point) -> str | None:
+    def undefined_reason(self, point, tr=english) -> str | None:
         """Why f or its gradient is not a finite number at `point`, or None when it is.
 
         Walks the expression to the innermost part that is not finite while its arguments are.
+        `tr(template, **values)` writes the message: English by default, gdsim.i18n.tr for the
+        language of the explanations.
         """
         env = dict(zip(self.variables, np.asarray(point, dtype=float)))
         for e in [self.expr, *self.gradient_exprs]:
-            reason = _first_undefined(e, env)
+            reason = _first_undefined(e, env, tr)
             if reason:
                 return reason
         return None
@@ -383,11 +391,11 @@ def _numeric(e, env: dict[str, float]) -> float:
         return float(f(np.array([env[n] for n in names], dtype=float))[0])
 
 
-def _first_undefined(e, env) -> str | None:
+def _first_undefined(e, env, tr) -> str | None:
     from gdsim.printing import plain
 
     for a in e.args:
-        r = _first_undefined(a, env)
+        r = _first_undefined(a, env, tr)
         if r:
             return r
     value = _numeric(e, env)
@@ -396,21 +404,25 @@ def _first_undefined(e, env) -> str | None:
     args = [(_numeric(a, env)) for a in e.args]
     t = type(e)
     if t is se.log:
-        return f"log needs a positive argument: log({plain(e.args[0])}) with {plain(e.args[0])} = {args[0]:g}"
+        u = plain(e.args[0])
+        return tr("log needs a positive argument: log({u}) with {u} = {value}", u=u, value=f"{args[0]:g}")
     if t in (se.asin, se.acos):
         name = "asin" if t is se.asin else "acos"
-        return f"{name} needs an argument between -1 and 1: {plain(e.args[0])} = {args[0]:g}"
+        return tr("{f} needs an argument between -1 and 1: {u} = {value}", f=name, u=plain(e.args[0]), value=f"{args[0]:g}")
     if t is se.Pow:
         base, p = args
         if base == 0 and p < 0:
-            return f"division by zero: {plain(e.args[0])} = 0 in {plain(e)}"
+            return tr("division by zero: {u} = 0 in {part}", u=plain(e.args[0]), part=plain(e))
         if base < 0 and not float(p).is_integer():
-            return f"{'square root' if p == 0.5 or p == -0.5 else 'a fractional power'} of a negative number: {plain(e.args[0])} = {args[0]:g}"
-        return f"{plain(e)} overflows (too large for a double)"
+            u, value = plain(e.args[0]), f"{args[0]:g}"
+            if p == 0.5 or p == -0.5:
+                return tr("square root of a negative number: {u} = {value}", u=u, value=value)
+            return tr("a fractional power of a negative number: {u} = {value}", u=u, value=value)
+        return tr("{part} overflows (too large for a double)", part=plain(e))
     if isinstance(e, se.Number):
         digits = plain(e)
-        return f"the number {digits[:12]}… ({len(digits)} digits) is too large for a double"
-    return f"{plain(e)} is not a finite number here"
+        return tr("the number {digits}… ({n} digits) is too large for a double", digits=digits[:12], n=len(digits))
+    return tr("{part} is not a finite number here", part=plain(e))
 
 
 def parse(text: str) -> Function:
@@ -420,12 +432,13 @@ def parse(text: str) -> Function:
     variables = tuple(natural_sorted(names_in(tree)))
     if len(variables) > MAX_VARIABLES:
         raise ExpressionError(
-            f"the function has {len(variables)} variables; the limit is {MAX_VARIABLES}", text, 0, len(text)
+            tr("the function has {n} variables; the limit is {limit}", n=len(variables), limit=MAX_VARIABLES),
+            text, 0, len(text),
         )
     symbols = {name: se.Symbol(name) for name in variables}
     expr = _Builder(text, symbols).build(tree)
     if not variables:
-        raise ExpressionError("a function needs at least one variable (this text is a constant)", text, 0, len(text))
+        raise ExpressionError(tr("a function needs at least one variable (this text is a constant)"), text, 0, len(text))
     _check_finite(expr, text)
     return Function(text, expr, variables)
 
@@ -434,5 +447,5 @@ def check_defined(function: Function, point, value: float, gradient: np.ndarray,
     """Raise DomainError when f or ∇f is not finite at `point` (a point outside the domain)."""
     if math.isfinite(value) and np.all(np.isfinite(gradient)):
         return
-    reason = function.undefined_reason(point) or "the value is not a finite number"
-    raise DomainError(f"f is not defined at {where}: {reason}")
+    reason = function.undefined_reason(point, tr) or tr("the value is not a finite number")
+    raise DomainError(tr("f is not defined at {where}: {reason}", where=where, reason=reason))

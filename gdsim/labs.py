@@ -13,6 +13,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from gdsim.errors import ConfigError, OptionError
+from gdsim.i18n import tr
 
 _KEYS = ("name", "title", "task", "commands", "answer")
 
@@ -33,7 +34,8 @@ class Lab:
 
 def _text(source: str, key: str, value) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{source}: key '{key}' must be a non-empty string, got {type(value).__name__} {value!r}")
+        raise ConfigError(tr("{source}: key '{key}' must be a non-empty string, got {kind} {value}",
+                             source=source, key=key, kind=type(value).__name__, value=repr(value)))
     return value.strip()
 
 
@@ -41,13 +43,14 @@ def lab_from_dict(data: dict, source: str) -> Lab:
     """Check a parsed lab table key by key; `source` names the file in every error."""
     unknown = [k for k in data if k not in _KEYS]
     if unknown:
-        raise ConfigError(f"{source}: unknown key '{unknown[0]}' (allowed: {', '.join(_KEYS)})")
+        raise ConfigError(tr("{source}: unknown key '{key}' (allowed: {allowed})", source=source, key=unknown[0], allowed=", ".join(_KEYS)))
     missing = [k for k in _KEYS if k not in data]
     if missing:
-        raise ConfigError(f"{source}: missing key '{missing[0]}'")
+        raise ConfigError(tr("{source}: missing key '{key}'", source=source, key=missing[0]))
     commands = data["commands"]
     if not isinstance(commands, list) or not commands:
-        raise ConfigError(f"{source}: key 'commands' must be a non-empty array of strings, got {commands!r}")
+        raise ConfigError(tr("{source}: key '{key}' must be a non-empty array of strings, got {value}",
+                             source=source, key="commands", value=repr(commands)))
     return Lab(
         name=_text(source, "name", data["name"]),
         title=_text(source, "title", data["title"]),
@@ -63,11 +66,12 @@ def read_lab(path: Path | Traversable) -> Lab:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{source}: not valid TOML: {err}") from None
+        raise ConfigError(tr("{source}: not valid TOML: {error}", source=source, error=str(err))) from None
     lab = lab_from_dict(data, source)
     stem = path.name.removesuffix(".toml")
     if lab.name != stem:
-        raise ConfigError(f"{source}: key 'name' must be the file's name {stem!r}, got {lab.name!r}")
+        raise ConfigError(tr("{source}: key 'name' must be the file's name {stem}, got {name}",
+                             source=source, stem=repr(stem), name=repr(lab.name)))
     return lab
 
 
@@ -83,5 +87,5 @@ def load_labs() -> dict[str, Lab]:
 def get_lab(name: str) -> Lab:
     labs = load_labs()
     if name not in labs:
-        raise OptionError(f"unknown lab {name!r}; choose one of: {', '.join(labs)}")
+        raise OptionError(tr("unknown lab {name}; choose one of: {choices}", name=repr(name), choices=", ".join(labs)))
     return labs[name]

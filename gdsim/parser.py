@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from gdsim.errors import ExpressionError
+from gdsim.i18n import tr
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 100
@@ -98,28 +99,35 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
-_WHY_NOT = {
-    "'": "strings are not allowed",
-    '"': "strings are not allowed",
-    ".": "attribute access is not allowed",
-    "=": "comparisons and assignments are not allowed",
-    "<": "comparisons are not allowed",
-    ">": "comparisons are not allowed",
-    "!": "comparisons are not allowed",
-    "{": "braces are not allowed",
-    "}": "braces are not allowed",
-    "@": "'@' is not an operator here; use * for products",
-    "%": "'%' is not allowed",
-    "&": "'&' is not allowed",
-    "|": "'|' is not allowed; write abs(...) for an absolute value",
-    "~": "'~' is not allowed",
-    ";": "';' is not allowed",
-    "#": "comments are not allowed",
-    "\\": "'\\' is not allowed",
-    "`": "'`' is not allowed",
-    "$": "'$' is not allowed",
-    "?": "'?' is not allowed",
-}
+
+def _why_not(ch: str) -> str:
+    """Why a character outside the language is refused, named for what the student may have meant."""
+    if ch in "'\"":
+        return tr("strings are not allowed")
+    if ch == ".":
+        return tr("attribute access is not allowed")
+    if ch == "=":
+        return tr("comparisons and assignments are not allowed")
+    if ch in "<>!":
+        return tr("comparisons are not allowed")
+    if ch in "{}":
+        return tr("braces are not allowed")
+    if ch == "@":
+        return tr("'@' is not an operator here; use * for products")
+    if ch == "|":
+        return tr("'|' is not allowed; write abs(...) for an absolute value")
+    if ch == "#":
+        return tr("comments are not allowed")
+    if ch in "%&~;\\`$?":
+        return tr("'{ch}' is not allowed", ch=ch)
+    if ch == "\x00":
+        return tr("a NUL byte")
+    code = f"U+{ord(ch):04X}"
+    if ch.isalpha():
+        return tr("unexpected character '{ch}' ({code}); names use only the letters a-z, A-Z, digits and _", ch=ch, code=code)
+    if ch.isprintable() and ch.strip():
+        return tr("unexpected character '{ch}' ({code})", ch=ch, code=code)
+    return tr("unexpected character {code}", code=code)
 
 
 @dataclass(frozen=True)
@@ -133,14 +141,6 @@ class Token:
         return self.start + max(1, len(self.text))
 
 
-def _describe_char(ch: str) -> str:
-    if ch == "\x00":
-        return "a NUL byte"
-    if ch.isprintable() and ch.strip():
-        return f"unexpected character '{ch}' (U+{ord(ch):04X})"
-    return f"unexpected character U+{ord(ch):04X}"
-
-
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     pos = 0
@@ -148,13 +148,7 @@ def tokenize(text: str) -> list[Token]:
     while pos < n:
         m = _TOKEN.match(text, pos)
         if m is None:
-            ch = text[pos]
-            why = _WHY_NOT.get(ch)
-            if why is None:
-                why = _describe_char(ch)
-                if ch.isalpha():
-                    why += "; names use only the letters a-z, A-Z, digits and _"
-            raise ExpressionError(why, text, pos)
+            raise ExpressionError(_why_not(text[pos]), text, pos)
         kind = m.lastgroup
         if kind != "ws":
             tokens.append(Token(kind, m.group(), pos))
@@ -171,9 +165,11 @@ _FLOAT_MAX = Fraction(2) ** 1024  # anything at or beyond this is not a finite d
 def _number(tok: Token, text: str) -> Fraction:
     value = Fraction(tok.text)  # exact; digits are bounded by MAX_LENGTH, exponents checked below
     if value >= _FLOAT_MAX:
-        raise ExpressionError(f"number {_short(tok.text)} is too large (the limit is about 1.8e308)", text, tok.start, tok.end)
+        raise ExpressionError(tr("number {number} is too large (the limit is about 1.8e308)", number=_short(tok.text)),
+                              text, tok.start, tok.end)
     if value != 0 and float(value) == 0.0:
-        raise ExpressionError(f"number {_short(tok.text)} is too small (below about 5e-324)", text, tok.start, tok.end)
+        raise ExpressionError(tr("number {number} is too small (below about 5e-324)", number=_short(tok.text)),
+                              text, tok.start, tok.end)
     return value
 
 
@@ -210,22 +206,22 @@ class _Parser:
         if self.tok.kind == "op" and self.tok.text == op:
             return self.advance()
         if self.tok.kind == "end" and opener is not None:
-            raise self.error(f"'{opener.text}' is never closed", opener)
+            raise self.error(tr("'{opener}' is never closed", opener=opener.text), opener)
         self.refuse_keyword()
-        raise self.error(f"expected '{op}' here, found {self.describe(self.tok)}")
+        raise self.error(tr("expected '{op}' here, found {found}", op=op, found=self.describe(self.tok)))
 
     def refuse_keyword(self):
         # `x and y`, `(x if y else z)`: name the keyword rather than a missing operator.
         if self.tok.kind == "name" and self.tok.text in KEYWORDS:
-            raise self.error(f"'{self.tok.text}' is a keyword, not allowed in a function")
+            raise self.error(tr("'{keyword}' is a keyword, not allowed in a function", keyword=self.tok.text))
 
     def describe(self, t: Token) -> str:
-        return "the end of the text" if t.kind == "end" else f"'{_short(t.text)}'"
+        return tr("the end of the text") if t.kind == "end" else f"'{_short(t.text)}'"
 
     def enter(self, tok: Token):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"the expression is nested deeper than {MAX_DEPTH} levels", tok)
+            raise self.error(tr("the expression is nested deeper than {depth} levels", depth=MAX_DEPTH), tok)
 
     def leave(self):
         self.depth -= 1
@@ -234,18 +230,18 @@ class _Parser:
     # factor := ('+'|'-') factor | power ; power := primary [('**'|'^') factor]
     def parse(self) -> Node:
         if self.tok.kind == "end":
-            raise ExpressionError("the expression is empty", self.text, 0)
+            raise ExpressionError(tr("the expression is empty"), self.text, 0)
         node = self.sum()
         if self.tok.kind != "end":
             self.refuse_keyword()
             t = self.tok
             if t.kind == "op" and t.text in ")]":
-                raise self.error(f"unmatched '{t.text}'")
+                raise self.error(tr("unmatched '{bracket}'", bracket=t.text))
             if t.kind == "op" and t.text == ",":
-                raise self.error("unexpected ','; commas only separate the arguments of a function")
+                raise self.error(tr("unexpected ','; commas only separate the arguments of a function"))
             if t.kind in ("name", "num") or t.text == "(":
-                raise self.error(f"missing operator before {self.describe(t)} (write * for a product)")
-            raise self.error(f"unexpected {self.describe(t)}")
+                raise self.error(tr("missing operator before {what} (write * for a product)", what=self.describe(t)))
+            raise self.error(tr("unexpected {what}", what=self.describe(t)))
         return node
 
     def sum(self) -> Node:
@@ -303,19 +299,19 @@ class _Parser:
         if t.kind == "op" and t.text == "(":
             self.advance()
             if self.tok.kind == "op" and self.tok.text == ")":
-                raise self.error("empty parentheses", t, self.tok.end)
+                raise self.error(tr("empty parentheses"), t, self.tok.end)
             inner = self.sum()
             close = self.expect(")", t)
             # keep the node's own span; parentheses only group
             return _with_span(inner, t.start, close.end)
         if t.kind == "end":
             prev = self.tokens[self.i - 1] if self.i else t
-            raise self.error(f"the expression ends after '{prev.text}'; something is missing", prev)
+            raise self.error(tr("the expression ends after '{last}'; something is missing", last=prev.text), prev)
         if t.kind == "op" and t.text == "[":
-            raise self.error("lists are not allowed")
+            raise self.error(tr("lists are not allowed"))
         if t.kind == "op" and t.text in ("**", "^", "*", "/"):
-            raise self.error(f"'{t.text}' needs something on its left")
-        raise self.error(f"unexpected {self.describe(t)}")
+            raise self.error(tr("'{op}' needs something on its left", op=t.text))
+        raise self.error(tr("unexpected {what}", what=self.describe(t)))
 
     def name(self) -> Node:
         t = self.advance()
@@ -323,30 +319,30 @@ class _Parser:
         nxt = self.tok
         is_call = nxt.kind == "op" and nxt.text == "("
         if ident.startswith("__") or ident.endswith("__"):
-            raise self.error(f"'{_short(ident)}': names with '__' are not allowed", t)
+            raise self.error(tr("'{name}': names with '__' are not allowed", name=_short(ident)), t)
         if ident.startswith("_"):
-            raise self.error(f"'{_short(ident)}': names may not start with '_'", t)
+            raise self.error(tr("'{name}': names may not start with '_'", name=_short(ident)), t)
         if ident in KEYWORDS:
-            raise self.error(f"'{ident}' is a keyword, not allowed in a function", t)
+            raise self.error(tr("'{keyword}' is a keyword, not allowed in a function", keyword=ident), t)
         if nxt.kind == "op" and nxt.text == "[":
             if not self.vector:
-                raise self.error("subscripts are only allowed in vector mode (--dim N)", nxt)
+                raise self.error(tr("subscripts are only allowed in vector mode (--dim N)"), nxt)
             if ident in FUNCTIONS or ident in VECTOR_FUNCTIONS or ident in CONSTANTS:
-                raise self.error(f"'{ident}' cannot be subscripted", nxt)
+                raise self.error(tr("'{name}' cannot be subscripted", name=ident), nxt)
             return self.subscript(t)
         if ident in CONSTANTS:
             if is_call:
-                raise self.error(f"'{ident}' is a constant, not a function", t)
+                raise self.error(tr("'{name}' is a constant, not a function", name=ident), t)
             return Const(t.start, t.end, ident)
         if ident in FUNCTIONS or (ident in VECTOR_FUNCTIONS and self.vector):
             if not is_call:
-                raise self.error(f"'{ident}' is a function: call it as {ident}(...)", t)
+                raise self.error(tr("'{name}' is a function: call it as {name}(...)", name=ident), t)
             return self.call(t)
         if ident in VECTOR_FUNCTIONS:
             if is_call:
-                raise self.error(f"'{ident}' is only available in vector mode (--dim N)", t)
+                raise self.error(tr("'{name}' is only available in vector mode (--dim N)", name=ident), t)
         if is_call:
-            raise self.error(f"unknown function '{_short(ident)}' (write {_short(ident)}*(...) for a product)", t)
+            raise self.error(tr("unknown function '{name}' (write {name}*(...) for a product)", name=_short(ident)), t)
         return Name(t.start, t.end, ident)
 
     def call(self, fname: Token) -> Node:
@@ -354,7 +350,7 @@ class _Parser:
         self.enter(opener)
         args: list[Node] = []
         if self.tok.kind == "op" and self.tok.text == ")":
-            raise self.error(f"{fname.text}() needs an argument", opener, self.tok.end)
+            raise self.error(tr("{f}() needs an argument", f=fname.text), opener, self.tok.end)
         while True:
             args.append(self.sum())
             if self.tok.kind == "op" and self.tok.text == ",":
@@ -365,8 +361,14 @@ class _Parser:
         self.leave()
         want = {"log": (1, 2), "dot": (2, 2)}.get(fname.text, (1, 1))
         if not want[0] <= len(args) <= want[1]:
-            n = "1 or 2 arguments" if want == (1, 2) else ("2 arguments" if want[0] == 2 else "1 argument")
-            raise self.error(f"{fname.text}() takes {n}, got {len(args)}", fname, close.end)
+            f, got = fname.text, len(args)
+            if want == (1, 2):
+                message = tr("{f}() takes 1 or 2 arguments, got {got}", f=f, got=got)
+            elif want == (2, 2):
+                message = tr("{f}() takes 2 arguments, got {got}", f=f, got=got)
+            else:
+                message = tr("{f}() takes 1 argument, got {got}", f=f, got=got)
+            raise self.error(message, fname, close.end)
         return Call(fname.start, close.end, fname.text, tuple(args))
 
     def subscript(self, name_tok: Token) -> Node:
@@ -381,9 +383,9 @@ class _Parser:
             if not (self.tok.kind == "op" and self.tok.text in ":]"):
                 hi = self.index_int()
             if self.tok.kind == "op" and self.tok.text == ":":
-                raise self.error("slices take no step here: write x[a:b], x[a:] or x[:b]")
+                raise self.error(tr("slices take no step here: write x[a:b], x[a:] or x[:b]"))
         elif lo is None:
-            raise self.error("expected an index", self.tok)
+            raise self.error(tr("expected an index"), self.tok)
         close = self.expect("]", opener)
         return Index(name_tok.start, close.end, name_tok.text, lo, hi, is_slice)
 
@@ -393,7 +395,7 @@ class _Parser:
             sign = -1 if self.advance().text == "-" else 1
         t = self.tok
         if t.kind != "num" or not t.text.isdigit() or len(t.text) > 9:
-            raise self.error("an index must be a whole number such as 0, 1 or -1", t)
+            raise self.error(tr("an index must be a whole number such as 0, 1 or -1"), t)
         self.advance()
         return sign * int(t.text)
 
@@ -408,10 +410,11 @@ def _with_span(node: Node, start: int, end: int) -> Node:
 def parse_tree(text: str, *, vector: bool = False) -> Node:
     """Parse `text` into a tree, or raise ExpressionError saying what and where."""
     if not isinstance(text, str):
-        raise ExpressionError("the expression must be text", "", 0)
+        raise ExpressionError(tr("the expression must be text"), "", 0)
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
-            f"the expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", text[:200], 0, 1
+            tr("the expression is {length} characters long; the limit is {limit}", length=f"{len(text):,}", limit=f"{MAX_LENGTH:,}"),
+            text[:200], 0, 1,
         )
     return _Parser(text, vector).parse()
 

@@ -15,6 +15,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from gdsim.errors import ConfigError, OptionError, PointError
+from gdsim.i18n import tr
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 MINIMUM_KINDS = ("global", "local")
@@ -66,27 +67,30 @@ def _kind_of(value) -> str:
 
 def _string(source: str, key: str, value) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{source}: key '{key}' must be a non-empty string, got {_kind_of(value)} {value!r}")
+        raise ConfigError(tr("{source}: key '{key}' must be a non-empty string, got {kind} {value}",
+                                source=source, key=key, kind=_kind_of(value), value=repr(value)))
     return value
 
 
 def _number(source: str, key: str, value) -> float:
     # TOML booleans are Python bools, which are ints; a boolean is never a number here.
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{source}: key '{key}' must be a finite number, got {_kind_of(value)} {value!r}")
+        raise ConfigError(tr("{source}: key '{key}' must be a finite number, got {kind} {value}",
+                                source=source, key=key, kind=_kind_of(value), value=repr(value)))
     return float(value)
 
 
 def _positive(source: str, key: str, value) -> float:
     number = _number(source, key, value)
     if number <= 0:
-        raise ConfigError(f"{source}: key '{key}' must be a positive number, got {value!r}")
+        raise ConfigError(tr("{source}: key '{key}' must be a positive number, got {value}", source=source, key=key, value=repr(value)))
     return number
 
 
 def _table(source: str, key: str, value) -> dict:
     if not isinstance(value, dict) or not value:
-        raise ConfigError(f"{source}: key '{key}' must be a non-empty table, got {_kind_of(value)} {value!r}")
+        raise ConfigError(tr("{source}: key '{key}' must be a non-empty table, got {kind} {value}",
+                                source=source, key=key, kind=_kind_of(value), value=repr(value)))
     return value
 
 
@@ -96,10 +100,8 @@ def _point(source: str, key: str, value) -> dict[str, float]:
 
 def _same_variables(source: str, key: str, names, variables: tuple[str, ...]) -> None:
     if set(names) != set(variables):
-        raise ConfigError(
-            f"{source}: key '{key}' must name the variables {', '.join(variables)} (as 'start' does), "
-            f"got {', '.join(names)}"
-        )
+        raise ConfigError(tr("{source}: key '{key}' must name the variables {variables} (as 'start' does), got {names}",
+                             source=source, key=key, variables=", ".join(variables), names=", ".join(names)))
 
 
 def _window(source: str, value, variables: tuple[str, ...]) -> dict[str, tuple[float, float]]:
@@ -107,10 +109,12 @@ def _window(source: str, value, variables: tuple[str, ...]) -> dict[str, tuple[f
     for name, bounds in _table(source, "window", value).items():
         key = f"window.{name}"
         if not isinstance(bounds, list) or len(bounds) != 2:
-            raise ConfigError(f"{source}: key '{key}' must be an array [low, high], got {_kind_of(bounds)} {bounds!r}")
+            raise ConfigError(tr("{source}: key '{key}' must be an array [low, high], got {kind} {value}",
+                                 source=source, key=key, kind=_kind_of(bounds), value=repr(bounds)))
         low, high = _number(source, key, bounds[0]), _number(source, key, bounds[1])
         if not low < high:
-            raise ConfigError(f"{source}: key '{key}' must have low < high, got [{low:g}, {high:g}]")
+            raise ConfigError(tr("{source}: key '{key}' must have low < high, got [{low}, {high}]",
+                                 source=source, key=key, low=f"{low:g}", high=f"{high:g}"))
         window[name] = (low, high)
     _same_variables(source, "window", window, variables)
     return window
@@ -118,23 +122,27 @@ def _window(source: str, value, variables: tuple[str, ...]) -> dict[str, tuple[f
 
 def _minima(source: str, value, variables: tuple[str, ...]) -> tuple[Minimum, ...]:
     if not isinstance(value, list) or not value:
-        raise ConfigError(f"{source}: key 'minima' must be an array of tables ([[minima]]), got {_kind_of(value)}")
+        raise ConfigError(tr("{source}: key 'minima' must be an array of tables ([[minima]]), got {kind}",
+                             source=source, kind=_kind_of(value)))
     minima = []
     for i, entry in enumerate(value, start=1):
         where = f"minima[{i}]"
         if not isinstance(entry, dict):
-            raise ConfigError(f"{source}: key '{where}' must be a table, got {_kind_of(entry)} {entry!r}")
+            raise ConfigError(tr("{source}: key '{key}' must be a table, got {kind} {value}",
+                                 source=source, key=where, kind=_kind_of(entry), value=repr(entry)))
         unknown = [k for k in entry if k not in _MINIMUM_KEYS]
         if unknown:
-            raise ConfigError(f"{source}: unknown key '{where}.{unknown[0]}' (allowed: {', '.join(_MINIMUM_KEYS)})")
+            raise ConfigError(tr("{source}: unknown key '{key}' (allowed: {allowed})",
+                                 source=source, key=f"{where}.{unknown[0]}", allowed=", ".join(_MINIMUM_KEYS)))
         for key in ("point", "value"):
             if key not in entry:
-                raise ConfigError(f"{source}: missing key '{where}.{key}'")
+                raise ConfigError(tr("{source}: missing key '{key}'", source=source, key=f"{where}.{key}"))
         point = _point(source, f"{where}.point", entry["point"])
         _same_variables(source, f"{where}.point", point, variables)
         kind = _string(source, f"{where}.kind", entry.get("kind", "global"))
         if kind not in MINIMUM_KINDS:
-            raise ConfigError(f"{source}: key '{where}.kind' must be one of {', '.join(MINIMUM_KINDS)}, got {kind!r}")
+            raise ConfigError(tr("{source}: key '{key}' must be one of {choices}, got {value}",
+                                 source=source, key=f"{where}.kind", choices=", ".join(MINIMUM_KINDS), value=repr(kind)))
         minima.append(Minimum(point, _number(source, f"{where}.value", entry["value"]), kind))
     return tuple(minima)
 
@@ -143,24 +151,26 @@ def preset_from_dict(data: dict, source: str) -> Preset:
     """Check a parsed preset table key by key; `source` names the file in every error."""
     unknown = [k for k in data if k not in _REQUIRED + _OPTIONAL]
     if unknown:
-        raise ConfigError(f"{source}: unknown key '{unknown[0]}' (allowed: {', '.join(_REQUIRED + _OPTIONAL)})")
+        raise ConfigError(tr("{source}: unknown key '{key}' (allowed: {allowed})",
+                             source=source, key=unknown[0], allowed=", ".join(_REQUIRED + _OPTIONAL)))
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
-        raise ConfigError(f"{source}: missing key '{missing[0]}'")
+        raise ConfigError(tr("{source}: missing key '{key}'", source=source, key=missing[0]))
 
     start = _point(source, "start", data["start"])
     variables = tuple(start)
     optimizer = _string(source, "optimizer", data["optimizer"])
     if optimizer not in OPTIMIZERS:
-        raise ConfigError(f"{source}: key 'optimizer' must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+        raise ConfigError(tr("{source}: key '{key}' must be one of {choices}, got {value}",
+                             source=source, key="optimizer", choices=", ".join(OPTIMIZERS), value=repr(optimizer)))
     max_steps = data["max_steps"]
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise ConfigError(
-            f"{source}: key 'max_steps' must be a positive integer, got {_kind_of(max_steps)} {max_steps!r}"
-        )
+        raise ConfigError(tr("{source}: key '{key}' must be a positive integer, got {kind} {value}",
+                             source=source, key="max_steps", kind=_kind_of(max_steps), value=repr(max_steps)))
     ftol = _number(source, "ftol", data.get("ftol", 0.0))
     if ftol < 0:
-        raise ConfigError(f"{source}: key 'ftol' must be zero or a positive number, got {ftol!r}")
+        raise ConfigError(tr("{source}: key '{key}' must be zero or a positive number, got {value}",
+                             source=source, key="ftol", value=repr(ftol)))
 
     return Preset(
         name=_string(source, "name", data["name"]),
@@ -184,11 +194,12 @@ def read_preset(path: Path | Traversable) -> Preset:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{source}: not valid TOML: {err}") from None
+        raise ConfigError(tr("{source}: not valid TOML: {error}", source=source, error=str(err))) from None
     preset = preset_from_dict(data, source)
     stem = path.name.removesuffix(".toml")
     if preset.name != stem:
-        raise ConfigError(f"{source}: key 'name' must be the file's name {stem!r}, got {preset.name!r}")
+        raise ConfigError(tr("{source}: key 'name' must be the file's name {stem}, got {name}",
+                             source=source, stem=repr(stem), name=repr(preset.name)))
     return preset
 
 
@@ -206,7 +217,7 @@ def load_presets() -> dict[str, Preset]:
 def get_preset(name: str) -> Preset:
     presets = load_presets()
     if name not in presets:
-        raise OptionError(f"unknown preset {name!r}; choose one of: {', '.join(presets)}")
+        raise OptionError(tr("unknown preset {name}; choose one of: {choices}", name=repr(name), choices=", ".join(presets)))
     return presets[name]
 
 
@@ -214,10 +225,11 @@ def nearest_minimum(preset: Preset, point: dict[str, float]) -> tuple[Minimum, f
     """The listed minimum closest to `point` and its Euclidean distance from it."""
     variables = tuple(preset.start)
     if set(point) != set(variables):
-        raise PointError(
-            f"the point names {', '.join(point) or 'no variable'}; "
-            f"preset {preset.name!r} has the variables {', '.join(variables)}"
-        )
+        if not point:
+            raise PointError(tr("the point names no variable; preset {preset} has the variables {variables}",
+                                preset=repr(preset.name), variables=", ".join(variables)))
+        raise PointError(tr("the point names {names}; preset {preset} has the variables {variables}",
+                            names=", ".join(point), preset=repr(preset.name), variables=", ".join(variables)))
     here = [float(point[v]) for v in variables]
     distances = [(math.dist(here, [m.point[v] for v in variables]), i) for i, m in enumerate(preset.minima)]
     distance, i = min(distances)

@@ -19,6 +19,9 @@ from gdsim.expr import compile_functions, derivative, parse
 from gdsim.optimizers import Optimizer
 
 LOSSES = ("mse", "sse")
+# The most minibatch updates one run may take (as descend's --max-steps): a typo such as
+# --epochs 1000000000000 is refused at once instead of running for days.
+MAX_TOTAL_STEPS = 100_000_000
 
 
 def _loss_scale(loss: str, rows: int) -> float:
@@ -231,6 +234,12 @@ def train(
     table = dataset.table
     if table.shape[0] == 0:
         raise DataError(f"{dataset.source}: no data rows")
+    per_epoch = -(-table.shape[0] // min(batch_size, table.shape[0]))
+    if epochs * per_epoch > MAX_TOTAL_STEPS:
+        raise OptionError(
+            f"--epochs {epochs:,} × {per_epoch:,} minibatches per epoch is {epochs * per_epoch:,} steps; "
+            f"the limit is {MAX_TOTAL_STEPS:,}"
+        )
     theta = initial_params(model, init)
     with np.errstate(all="ignore"):
         start_loss = model.loss(theta, table, loss)
@@ -262,27 +271,38 @@ def _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, s
     reason = ""
     while k < total and not reason:
         shown = min(total, (k // every + 1) * every)
-        with np.errstate(all="ignore"):
-            while k < shown:
-                epoch, batch = divmod(k, per_epoch)
-                if batch == 0:
-                    epoch_rows = table[rng.permutation(samples)] if shuffle else table
-                rows = epoch_rows[batch * batch_size : (batch + 1) * batch_size]
-                batch_loss, gradient = model.loss_and_gradient(theta, rows, loss)
-                updates, state = optimizer.update(gradient, state)
-                new_theta = theta + updates
-                # One cheap test per step: a nan or inf anywhere makes this sum non-finite.
-                if not math.isfinite(batch_loss + new_theta.sum()):
-                    reason = _divergence(model, optimizer, k + 1, epoch + 1, batch + 1, batch_loss, gradient, new_theta)
-                    if reason:
-                        # A non-finite loss or gradient stops before the update; non-finite
-                        # parameters are the update itself, so that step is shown.
-                        if math.isfinite(batch_loss) and np.isfinite(gradient).all():
-                            theta, k, last_batch_loss = new_theta, k + 1, batch_loss
-                        break
-                theta, k, last_batch_loss = new_theta, k + 1, batch_loss
+        try:
+            with np.errstate(all="ignore"):
+                while k < shown:
+                    epoch, batch = divmod(k, per_epoch)
+                    if batch == 0:
+                        epoch_rows = table[rng.permutation(samples)] if shuffle else table
+                    rows = epoch_rows[batch * batch_size : (batch + 1) * batch_size]
+                    batch_loss, gradient = model.loss_and_gradient(theta, rows, loss)
+                    updates, state = optimizer.update(gradient, state)
+                    new_theta = theta + updates
+                    # One cheap test per step: a nan or inf anywhere makes this sum non-finite.
+                    if not math.isfinite(batch_loss + new_theta.sum()):
+                        reason = _divergence(model, optimizer, k + 1, epoch + 1, batch + 1, batch_loss, gradient,
+                                             theta, new_theta)
+                        if reason:
+                            # A non-finite loss or gradient stops before the update; non-finite
+                            # parameters are the update itself, so that step is shown.
+                            if math.isfinite(batch_loss) and np.isfinite(gradient).all():
+                                theta, k, last_batch_loss = new_theta, k + 1, batch_loss
+                            break
+                    theta, k, last_batch_loss = new_theta, k + 1, batch_loss
+                if k > last.step:
+                    full_loss = model.loss(theta, table, loss)
+        except KeyboardInterrupt as stop:
+            # Ctrl-C between shown steps: the exception carries where the run really is, so the
+            # summary is not up to a whole --every behind.
             if k > last.step:
-                full_loss = model.loss(theta, table, loss)
+                with np.errstate(all="ignore"):
+                    full_loss = model.loss(theta, table, loss)
+                epoch, batch = divmod(k - 1, per_epoch)
+                stop.step = SgdStep(k, epoch + 1, batch + 1, np.array(theta), last_batch_loss, full_loss)
+            raise
         if k > last.step:
             theta.flags.writeable = False
             epoch, batch = divmod(k - 1, per_epoch)
@@ -300,14 +320,16 @@ def _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, s
         yield SgdResult("completed", done, k, theta, last.loss, spent)
 
 
-def _divergence(model, optimizer, step, epoch, batch, batch_loss, gradient, new_theta) -> str:
+def _divergence(model, optimizer, step, epoch, batch, batch_loss, gradient, theta, new_theta) -> str:
     """Why step `step` cannot be taken, or "" when every number is in fact finite."""
+    where = _format(model.params[:6], theta) + (", …" if len(model.params) > 6 else "")
     if not math.isfinite(batch_loss):
-        what = "the minibatch loss is " + ("infinite" if math.isinf(batch_loss) else "not a number (nan)")
+        kind = "infinite (too large for a double)" if math.isinf(batch_loss) else "undefined"
+        what = f"the minibatch loss at {where} is {kind}"
     elif not np.isfinite(gradient).all():
-        what = "the gradient is not a finite number"
+        what = f"the gradient at {where} is not a finite number"
     elif not np.isfinite(new_theta).all():
-        what = "the parameters are no longer finite numbers after the update"
+        what = f"the parameters are no longer finite numbers after the update from {where}"
     else:
         return ""
     lr = optimizer.hyper.get("lr")

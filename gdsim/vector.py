@@ -13,7 +13,8 @@ import numpy as np
 import symengine as se
 
 from gdsim.errors import ExpressionError, OptionError, PointError
-from gdsim.expr import _Builder
+from gdsim.expr import _Builder, english
+from gdsim.i18n import tr
 from gdsim.parser import (
     VECTOR_FUNCTIONS,
     Binary,
@@ -120,19 +121,19 @@ class _Compiler:
         """A part without the variable, computed exactly by the scalar builder, then as a double."""
         expr = self.builder.build(node)  # the scalar mode's guards: 9**9**9**9, 1/0, log base 1...
         if any(expr.has(a) for a in (se.zoo, se.oo, -se.oo, se.nan)):
-            self.fail("this part is undefined (division by zero or log(0))", node)
+            self.fail(tr("this part is undefined (division by zero or log(0))"), node)
         if expr.has(se.I):
-            self.fail("this part has an imaginary part (e.g. sqrt of a negative number)", node)
+            self.fail(tr("this part has an imaginary part (e.g. sqrt of a negative number)"), node)
         try:
             value = float(expr)
         except (OverflowError, RuntimeError, TypeError, ValueError):
             value = math.nan
         if math.isnan(value):
-            self.fail("this part is not a real number", node)
+            self.fail(tr("this part is not a real number"), node)
         if math.isinf(value):
-            self.fail("this number is too large (beyond 1.8e308)", node)
+            self.fail(tr("this number is too large (beyond 1.8e308)"), node)
         if value == 0 and expr != 0:
-            self.fail("this number is too small (below 5e-324)", node)
+            self.fail(tr("this number is too small (below 5e-324)"), node)
         return value
 
     def combine(self, node: Node, args: list):
@@ -165,17 +166,17 @@ class _Compiler:
         if not node.is_slice:
             if not -d <= node.lo < d:
                 self.fail(
-                    f"{self.part(node)} is out of range: {v} has {d} components, {v}[0] to {v}[{d - 1}] "
-                    f"(or {v}[-{d}] to {v}[-1])",
+                    tr("{part} is out of range: {v} has {d} components, {v}[0] to {v}[{last}] (or {v}[-{d}] to {v}[-1])",
+                       part=self.part(node), v=v, d=d, last=d - 1),
                     node,
                 )
             return self.leaf(node, node.lo % d)
         for bound in (node.lo, node.hi):
             if bound is not None and not -d <= bound <= d:
-                self.fail(f"{self.part(node)} reaches outside {v}, which has {d} components", node)
+                self.fail(tr("{part} reaches outside {v}, which has {d} components", part=self.part(node), v=v, d=d), node)
         lo, hi, _ = slice(node.lo, node.hi).indices(d)
         if hi <= lo:
-            self.fail(f"{self.part(node)} is empty: {v} has {d} components", node)
+            self.fail(tr("{part} is empty: {v} has {d} components", part=self.part(node), v=v, d=d), node)
         return self.leaf(node, slice(lo, hi))
 
     def affine(self, u: _Op, a: float, b: float, node: Node) -> _Op:
@@ -195,10 +196,10 @@ class _Compiler:
                 return self.affine(left, right, 0.0, node)
             if op == "/":
                 if right == 0:
-                    self.fail("division by zero", right_node)
+                    self.fail(tr("division by zero"), right_node)
                 return self.affine(left, 1.0 / right, 0.0, node)
             if abs(right) > 1e15:
-                self.fail("this exponent is too large", right_node)
+                self.fail(tr("this exponent is too large"), right_node)
             return left if right == 1 else self.new("pow_const", (left,), node, left.length, right)
         if isinstance(left, float):
             if op == "+":
@@ -214,8 +215,8 @@ class _Compiler:
         a, b = left.length, right.length
         if a is not None and b is not None and a != b:
             self.fail(
-                f"{self.part(left_node)} has {a} components and {self.part(right_node)} has {b}; "
-                f"'{op}' works component by component and needs equal lengths",
+                tr("{left} has {a} components and {right} has {b}; '{op}' works component by component and needs equal lengths",
+                   left=self.part(left_node), a=a, right=self.part(right_node), b=b, op=op),
                 node,
             )
         return self.new(_OPERATOR[op], (left, right), node, a if a is not None else b)
@@ -226,14 +227,14 @@ class _Compiler:
             for arg, arg_node in zip(args, node.args):
                 if isinstance(arg, float) or arg.length is None:
                     self.fail(
-                        f"{func}() needs a vector such as {self.name} or {self.name}[1:]; "
-                        f"{self.part(arg_node)} is one number",
+                        tr("{f}() needs a vector such as {v} or {v}[1:]; {part} is one number",
+                           f=func, v=self.name, part=self.part(arg_node)),
                         arg_node,
                     )
             if func == "dot" and args[0].length != args[1].length:
                 self.fail(
-                    f"dot() needs two vectors of the same length; {self.part(node.args[0])} has "
-                    f"{args[0].length} components and {self.part(node.args[1])} has {args[1].length}",
+                    tr("dot() needs two vectors of the same length; {left} has {a} components and {right} has {b}",
+                       left=self.part(node.args[0]), a=args[0].length, right=self.part(node.args[1]), b=args[1].length),
                     node,
                 )
             return self.new(func, args, node, None)
@@ -241,11 +242,12 @@ class _Compiler:
             u, base = args
             if isinstance(base, float):
                 if base <= 0 or base == 1:
-                    self.fail(f"log base {base:g} is not allowed: a base must be positive and not 1", node.args[1])
+                    self.fail(tr("log base {base} is not allowed: a base must be positive and not 1", base=f"{base:g}"),
+                              node.args[1])
                 return self.affine(self.function("log", u, node), 1.0 / math.log(base), 0.0, node)
             if isinstance(u, float):
                 if u <= 0:
-                    self.fail("log needs a positive argument", node.args[0])
+                    self.fail(tr("log needs a positive argument"), node.args[0])
                 top = math.log(u)
             else:
                 top = self.function("log", u, node)
@@ -544,7 +546,7 @@ class VectorFunction:
     def _load(self, point):
         p = np.asarray(point, dtype=float)
         if p.shape != self._x.shape:
-            raise PointError(f"a point of {self.describe()} needs {self.vector_dim} numbers, got {p.size}")
+            raise PointError(tr("a point of {f} needs {n} numbers, got {got}", f=self.describe(), n=self.vector_dim, got=p.size))
         np.copyto(self._x, p)
 
     def value_and_gradient(self, point) -> tuple[float, np.ndarray]:
@@ -578,10 +580,8 @@ class VectorFunction:
         """
         n = self.vector_dim
         if n > MAX_HESSIAN_DIM:
-            raise OptionError(
-                f"the Hessian is computed only up to {MAX_HESSIAN_DIM} components; "
-                f"{self.vector_name} has {n:,}"
-            )
+            raise OptionError(tr("the Hessian is computed only up to {limit} components; {v} has {n}",
+                                 limit=MAX_HESSIAN_DIM, v=self.vector_name, n=f"{n:,}"))
         x = np.array(point, dtype=float)
         matrix = np.empty((n, n))
         for j in range(n):
@@ -594,11 +594,13 @@ class VectorFunction:
 
     # why a point is outside the domain ------------------------------------------------------
 
-    def undefined_reason(self, point) -> str | None:
+    def undefined_reason(self, point, tr=english) -> str | None:
         """Why f or its gradient is not a finite number at `point`, or None when both are.
 
         Replays the forward pass and names the first operation that turns finite inputs into
         something that is not a finite number, with the component where it happens.
+        `tr(template, **values)` writes the message: English by default, gdsim.i18n.tr for the
+        language of the explanations.
         """
         value, gradient = self.value_and_gradient(point)
         if math.isfinite(value) and np.all(np.isfinite(gradient)):
@@ -608,14 +610,14 @@ class VectorFunction:
                 for fn, args in op.steps:
                     fn(*args)
                 if not np.all(np.isfinite(op.out)) and all(np.all(np.isfinite(i.out)) for i in op.inputs):
-                    return self._why_value(op)
+                    return self._why_value(op, tr)
             for op in self._ops:
-                reason = self._why_slope(op)
+                reason = self._why_slope(op, tr)
                 if reason:
                     return reason
-        return "the slope overflows (too large for a double)"
+        return tr("the slope overflows (too large for a double)")
 
-    def _at(self, op: _Op, i: int) -> str:
+    def _at(self, op: _Op, i: int, tr) -> str:
         """Where op's component i is, in the student's terms: x[3] = -1, or a part and its leaves."""
         v = float(op.out[i] if op.out.ndim else op.out)
         name = self.vector_name
@@ -636,10 +638,11 @@ class VectorFunction:
             elif o.kind not in VECTOR_FUNCTIONS:  # inside a reduction every component takes part
                 stack.extend(reversed(o.inputs))
         shown = ", ".join(f"{name}[{k}] = {self._x[k]:g}" for k in components)
-        where = f" (where {shown})" if shown else ""
-        return f"component {i} of {part}, which is {v:g}{where}"
+        if shown:
+            return tr("component {i} of {part}, which is {v} (where {shown})", i=i, part=part, v=f"{v:g}", shown=shown)
+        return tr("component {i} of {part}, which is {v}", i=i, part=part, v=f"{v:g}")
 
-    def _why_value(self, op: _Op) -> str:
+    def _why_value(self, op: _Op, tr) -> str:
         bad = np.flatnonzero(~np.isfinite(op.out)) if op.out.ndim else [0]
         i = int(bad[0])
         u = op.inputs[0] if op.inputs else None
@@ -649,27 +652,27 @@ class VectorFunction:
             return float(o.out[i] if o.out.ndim else o.out)
 
         if op.kind == "leaf":
-            return f"{self._at(op, i)} is not a finite number"
+            return tr("{at} is not a finite number", at=self._at(op, i, tr))
         if op.kind == "func" and op.param in ("log", "log2", "log10"):
-            return f"{op.param} needs a positive argument at {self._at(u, i)}"
+            return tr("{f} needs a positive argument at {at}", f=op.param, at=self._at(u, i, tr))
         if op.kind == "func" and op.param == "sqrt":
-            return f"square root of a negative number at {self._at(u, i)}"
+            return tr("square root of a negative number at {at}", at=self._at(u, i, tr))
         if op.kind == "func" and op.param in ("asin", "acos"):
-            return f"{op.param} needs an argument between -1 and 1 at {self._at(u, i)}"
+            return tr("{f} needs an argument between -1 and 1 at {at}", f=op.param, at=self._at(u, i, tr))
         if op.kind in ("div", "recip"):
             den = op.inputs[-1]
             if arg(den) == 0:
-                return f"division by zero at {self._at(den, i)}"
+                return tr("division by zero at {at}", at=self._at(den, i, tr))
         if op.kind in ("pow_const", "pow_base", "pow"):
             base = arg(u) if op.kind != "pow_base" else op.param
             power = op.param if op.kind == "pow_const" else arg(op.inputs[-1])
             if base == 0 and power < 0:
-                return f"division by zero: 0 to a negative power in {part}, at {self._at(u, i)}"
+                return tr("division by zero: 0 to a negative power in {part}, at {at}", part=part, at=self._at(u, i, tr))
             if base < 0 and not float(power).is_integer():
-                return f"a fractional power of a negative number in {part}, at {self._at(u, i)}"
-        return f"{part} overflows (too large for a double)"
+                return tr("a fractional power of a negative number in {part}, at {at}", part=part, at=self._at(u, i, tr))
+        return tr("{part} overflows (too large for a double)", part=part)
 
-    def _why_slope(self, op: _Op) -> str | None:
+    def _why_slope(self, op: _Op, tr) -> str | None:
         """Ops whose value is finite where their slope is infinite (sqrt at 0, asin at ±1...)."""
         if not op.inputs:
             return None
@@ -691,7 +694,7 @@ class VectorFunction:
             return None
         i = int(np.flatnonzero(hit)[0]) if op.out.ndim else 0
         part = _short(self.text[op.node.start : op.node.end])
-        return f"{part} has no finite slope at {self._at(op.inputs[0], i)}"
+        return tr("{part} has no finite slope at {at}", part=part, at=self._at(op.inputs[0], i, tr))
 
 
 # --- parsing --------------------------------------------------------------------------------------
@@ -704,21 +707,22 @@ def parse_vector(text: str, dim: int, name: str | None = None) -> VectorFunction
     to one number: a reduction (sum, mean, norm, dot) or a single component such as x[0].
     """
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not 1 <= dim <= MAX_DIM:
-        raise OptionError(f"--dim must be a whole number from 1 to {MAX_DIM:,}, got {dim!r}")
+        raise OptionError(tr("--dim must be a whole number from 1 to {limit}, got {dim}", limit=f"{MAX_DIM:,}", dim=repr(dim)))
     dim = int(dim)
     text = text.strip() if isinstance(text, str) else text
     tree = parse_tree(text, vector=True)
     names = natural_sorted(names_in(tree))
     if not names:
-        raise ExpressionError("a function needs at least one variable (this text is a constant)", text, 0, len(text))
+        raise ExpressionError(tr("a function needs at least one variable (this text is a constant)"), text, 0, len(text))
     if len(names) > 1:
         raise ExpressionError(
-            f"in vector mode the function has one variable, the vector; this text has {len(names)}: "
-            f"{', '.join(names)}",
+            tr("in vector mode the function has one variable, the vector; this text has {n}: {names}",
+               n=len(names), names=", ".join(names)),
             text, *_first_use(tree, names[1]),
         )
     if name is not None and names[0] != name:
-        raise ExpressionError(f"unknown variable '{names[0]}'; the vector is called {name}", text, *_first_use(tree, names[0]))
+        raise ExpressionError(tr("unknown variable '{name}'; the vector is called {vector}", name=names[0], vector=name),
+                              text, *_first_use(tree, names[0]))
 
     order = [tree]  # pre-order, without recursion (a long sum is a deep chain)
     stack = [tree]
@@ -729,17 +733,18 @@ def parse_vector(text: str, dim: int, name: str | None = None) -> VectorFunction
     constant = _constant_parts(order)
     moving = len(order) - len(constant)
     if 2 * moving * dim > MAX_WORK_NUMBERS:
+        need, limit = 2 * moving * dim * 8 // 2**20, MAX_WORK_NUMBERS * 8 // 2**20
         raise OptionError(
-            f"--dim {dim:,} is too large for this expression: it would need about "
-            f"{2 * moving * dim * 8 // 2**20:,} MB of working arrays (the limit is {MAX_WORK_NUMBERS * 8 // 2**20:,} MB)"
+            tr("--dim {dim} is too large for this expression: it would need about {need} MB of working arrays (the limit is {limit} MB)",
+               dim=f"{dim:,}", need=f"{need:,}", limit=f"{limit:,}")
         )
 
     compiler = _Compiler(text, names[0], dim)
     root = compiler.compile(tree, order, constant)
     if root.length is not None:
         raise ExpressionError(
-            f"this is a vector of {root.length} numbers, not one number: wrap it in sum(...) "
-            f"(or mean, norm, dot), or take one component such as {names[0]}[0]",
+            tr("this is a vector of {n} numbers, not one number: wrap it in sum(...) (or mean, norm, dot), or take one component such as {v}[0]",
+               n=root.length, v=names[0]),
             text, 0, len(text),
         )
     gradient = np.zeros(dim)

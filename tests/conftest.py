@@ -126,3 +126,13 @@ def gdsim_cli(monkeypatch, capsys):
 
     yield call
     signal.signal(signal.SIGTERM, sigterm)
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """The language is one process-wide setting: every test starts (and leaves) it in English."""
+    from gdsim.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")

@@ -96,5 +96,5 @@ def test_descend_table_columns_line_up_with_wide_characters(capsys):
     _, out, _ = _out(capsys, ["descend", "x^2", "--lr", "0.9", "--max-steps", "4", "--no-plot", "--lang", "ko"])
     rows = [line for line in out.splitlines() if re.match(r"\s+\d+\s", line)]
     # every row with an update has the same display width as the header
-    header = next(line for line in out.splitlines() if line.strip().startswith("step"))
+    header = next(line for line in out.splitlines() if line.strip().startswith("걸음"))
     assert {cells(r) for r in rows[:-1]} == {cells(header)}

@@ -78,6 +78,10 @@ _FLAGS = {"--hessian", "--steps", "--check", "--no-plot", "--plot", "--no-shuffl
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `gdsim ... | head` ends quietly
+    if hasattr(sys.stdout, "reconfigure"):
+        # A file name that is not UTF-8 reaches Python as lone surrogates: print them escaped
+        # (valid UTF-8, valid JSON) instead of failing or writing raw bytes.
+        sys.stdout.reconfigure(errors="backslashreplace")
     args = _protect_expressions(sys.argv[1:] if argv is None else argv)
     sys.exit(run(args))
 

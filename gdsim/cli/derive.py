@@ -40,6 +40,7 @@ def derive(
 
     given = dict(expression=expression, at=at, wrt=wrt, hessian=hessian, steps=steps, check=check,
                  format=format, get=get, preset=preset, lang=lang, dim=dim)
+    setup_language(lang)  # errors in the options themselves are explained in the chosen language
     opts, source = merge("derive", given, SCHEMA, DEFAULTS, config)
     setup_language(opts["lang"])
     fmt = "json" if opts["get"] else check_format(opts["format"], ("text", "json", "latex"))

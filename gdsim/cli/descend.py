@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from gdsim.cli.common import Exit, check_format, dumps, print_get, write
+from gdsim.cli.common import Exit, check_format, check_plot_path, dumps, print_get, write
 from gdsim.cli.options import merge
 from gdsim.config import NUMBERS
 
@@ -65,9 +65,11 @@ def descend(
                  beta1=beta1, beta2=beta2, eps=eps, tol=tol, ftol=ftol, max_steps=max_steps, bound=bound,
                  every=every, delay=delay, plot=plot, format=format, get=get, preset=preset, lang=lang,
                  save_plot=save_plot, dim=dim)
+    setup_language(lang)  # errors in the options themselves are explained in the chosen language
     opts, source = merge("descend", given, SCHEMA, DEFAULTS, config)
     setup_language(opts["lang"])
     fmt = "json" if opts["get"] else check_format(opts["format"], ("text", "json", "ndjson", "csv"))
+    check_plot_path(opts["save_plot"])
     if not opts["expression"]:
         raise OptionError("give a function, e.g. gdsim descend \"x**2 + y**2\" --lr 0.1 (or --preset NAME)")
     if opts["every"] < 1:

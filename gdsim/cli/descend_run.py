@@ -14,7 +14,8 @@ import sys
 
 import numpy as np
 
-from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, print_get, stdout_is_terminal, terminal_width, write
+from gdsim.cli.common import (color_wanted, dumps, json_safe, make_console, number_text, print_get, stdout_is_terminal,
+                              terminal_width, write)
 from gdsim.descend import Reason, Result, Settings, Step, run
 from gdsim.expr import Function
 from gdsim.i18n import tr
@@ -32,7 +33,7 @@ def _on_sigterm(signum, frame):
 def named(names, values):
     """{name: number} for a point; a plain list for a vector variable (its names are x[0], x[1], ...)."""
     if names and names[0].endswith("[0]"):
-        return [float(x) for x in values]
+        return np.asarray(values, dtype=float).tolist()  # a vector may have a million components
     return {v: float(x) for v, x in zip(names, values)}
 
 
@@ -270,7 +271,11 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         keep = _Keep()
 
         try:
-            result, stop = _walk(function, start, opt, settings, every, stream.show, keep.add)
+            def on_each(s, keep=keep, stream=stream):
+                keep.add(s)
+                stream.tick(s)
+
+            result, stop = _walk(function, start, opt, settings, every, stream.show, on_each)
         finally:
             stream.close()
         results.append(result)
@@ -296,9 +301,9 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
             result, stop = _walk(function, start, opt, settings, every, lambda s: None, keep.add)
             results.append(result)
             plots[label] = keep
-            point = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:3], result.point))
+            point = ", ".join(f"{v}={number_text(x, '.6g')}" for v, x in zip(names[:3], result.point))
             table.add_row(label, opt.name, f"{opt.hyper['lr']:g}", result.status, str(result.steps),
-                          f"{result.value:.6g}", f"{result.gradient_norm:.3g}", point)
+                          number_text(result.value, ".6g"), number_text(result.gradient_norm, ".3g"), point)
             if stop is not None:
                 break
         console.print(table)

@@ -101,8 +101,10 @@ def lab_show(
     if fmt == "json":
         write(dumps({"name": lab.name, "title": lab.title, "task": lab.task, "commands": list(lab.commands), "answer": lab.answer}))
     else:
-        lines = [lab.title, "=" * len(lab.title), "", lab.task.rstrip(), "", "Commands:"]
+        from gdsim.i18n import tr
+
+        lines = [lab.title, "=" * len(lab.title), "", lab.task.rstrip(), "", tr("Commands:")]
         lines += [f"  {c}" for c in lab.commands]
-        lines += ["", "How it is checked:", "  " + lab.answer.strip()]
+        lines += ["", tr("How it is checked:"), "  " + lab.answer.strip()]
         write("\n".join(lines))
     raise Exit(0)

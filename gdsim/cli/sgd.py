@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from gdsim.cli.common import Exit, check_format
+from gdsim.cli.common import Exit, check_format, check_plot_path
 from gdsim.cli.options import merge
 
 SCHEMA = {
@@ -70,9 +70,11 @@ def sgd(
                  optimizer=optimizer, momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2, eps=eps,
                  shuffle=shuffle, every=every, compare_batch=compare_batch, plot=plot, format=format, get=get,
                  lang=lang, save_plot=save_plot, delay=delay)
+    setup_language(lang)  # errors in the options themselves are explained in the chosen language
     opts, source = merge("sgd", given, SCHEMA, DEFAULTS, config)
     setup_language(opts["lang"])
     fmt = "json" if opts["get"] else check_format(opts["format"], ("text", "json", "ndjson", "csv"))
+    check_plot_path(opts["save_plot"])
     if opts["loss"] not in ("mse", "sse"):
         raise OptionError(f"--loss: '{opts['loss']}' is not one of mse, sse")
     if opts["every"] is not None and opts["every"] < 1:

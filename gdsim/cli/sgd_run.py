@@ -14,6 +14,7 @@ import numpy as np
 from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, number_text, print_get, terminal_width, write
 from gdsim.cli.descend_run import Terminated, _on_sigterm
 from gdsim.i18n import tr
+from gdsim.render.descend_text import rjust
 
 AUTO_ROWS = 1000  # a long run records about this many rows unless --every says otherwise
 
@@ -212,7 +213,7 @@ class _Rows:
         self.names = names
         self.delay = delay
         self.few = len(names) <= 4
-        cols = ["epoch".rjust(5), "batch".rjust(6), "step".rjust(7), tr("batch loss").rjust(12), tr("full loss").rjust(12)]
+        cols = [rjust(tr("epoch"), 6), rjust(tr("batch"), 6), rjust(tr("step"), 7), rjust(tr("batch loss"), 12), rjust(tr("full loss"), 12)]
         if self.few:
             cols += [n.rjust(12) for n in names]
         else:
@@ -223,7 +224,7 @@ class _Rows:
         self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
 
     def show(self, rec):
-        cells = [str(rec.epoch).rjust(5), str(rec.batch).rjust(6), str(rec.step).rjust(7), _num(rec.batch_loss), _num(rec.loss)]
+        cells = [str(rec.epoch).rjust(6), str(rec.batch).rjust(6), str(rec.step).rjust(7), _num(rec.batch_loss), _num(rec.loss)]
         if self.few:
             cells += [_num(p) for p in rec.params]
         else:

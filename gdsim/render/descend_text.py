@@ -7,6 +7,7 @@ terminal a long run shows a live tail of the latest rows instead of scrolling th
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections import deque
 
@@ -56,14 +57,14 @@ class Columns:
     def header(self) -> str:
         if self.one:
             v = self.names[0]
-            cols = ["step".rjust(6), v.rjust(W), f"f({v})".rjust(W), f"f′({v})".rjust(W),
+            cols = [rjust(tr("step"), 6), v.rjust(W), f"f({v})".rjust(W), f"f′({v})".rjust(W),
                     ljust(tr("downhill"), 10), rjust(tr("stride"), W), rjust(tr("update"), W)]
         elif self.many:
             shown = self.names[:3]
-            cols = ["step".rjust(6), "f".rjust(W), "‖∇f‖".rjust(W), "‖x‖".rjust(W), "‖update‖".rjust(W)]
+            cols = [rjust(tr("step"), 6), "f".rjust(W), "‖∇f‖".rjust(W), "‖x‖".rjust(W), "‖update‖".rjust(W)]
             cols += [v.rjust(W) for v in shown] + ["…"]
         else:
-            cols = ["step".rjust(6)] + [v.rjust(W) for v in self.names] + ["f".rjust(W)]
+            cols = [rjust(tr("step"), 6)] + [v.rjust(W) for v in self.names] + ["f".rjust(W)]
             cols += [f"∂f/∂{v}".rjust(W) for v in self.names] + ["‖∇f‖".rjust(W)]
             cols += [f"Δ{v}".rjust(W) for v in self.names]
         return "  ".join(cols)
@@ -119,6 +120,10 @@ class StepStream:
         self.live = None
         self.tail = None
         self.last_flush = 0.0
+        self.max_steps = max_steps
+        # Rows going to a file or pipe while a person watches the terminal: progress on stderr.
+        self.progress = not live and _stderr_is_terminal() and not _stdout_is_terminal()
+        self.progress_shown = False
         header = columns.header()
         if live:
             from rich.live import Live
@@ -142,7 +147,23 @@ class StepStream:
         if self.delay > 0:
             time.sleep(self.delay)
 
+    def tick(self, s: Step):
+        """Called at every step (recorded or not): the progress line on stderr, at most 10 times a second."""
+        if not self.progress:
+            return
+        now = time.monotonic()
+        if now - self.last_flush < 0.1:
+            return
+        self.last_flush = now
+        line = tr("step {k} of at most {n}   ‖∇f‖ = {g}", k=s.step, n=self.max_steps, g=f"{s.gradient_norm:.3g}")
+        sys.stderr.write("\r" + line + "\x1b[K")
+        sys.stderr.flush()
+        self.progress_shown = True
+
     def close(self):
+        if self.progress_shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
         if self.live is not None:
             self.live.stop()
             self._print(self.tail.header, style="bold")
@@ -217,3 +238,17 @@ class Thinned:
         if self.last is not None and (not self.steps or self.steps[-1] != self.last.step):
             norms.append(float(self.last.gradient_norm))
         return norms
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
