@@ -7,10 +7,12 @@ file, the key and the expected type.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
 from gdsim.errors import ConfigError
+from gdsim.i18n import tr
 
 COMMANDS = ("derive", "descend", "sgd", "presets", "lab")
 
@@ -18,8 +20,14 @@ COMMANDS = ("derive", "descend", "sgd", "presets", "lab")
 #: A kind for options that take one number or a comma list of them (descend's --lr).
 NUMBERS = "numbers"
 
-_TYPE_NAMES = {float: "a number", int: "a whole number", str: "text", bool: "true or false",
-               NUMBERS: "a number or a list of numbers"}
+# tomllib ends its messages with the place; split off so the place can be said in the user's language.
+_TOML_PLACE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$", re.DOTALL)
+
+
+def _type_name(kind) -> str:
+    names = {float: tr("a number"), int: tr("a whole number"), str: tr("text"), bool: tr("true or false"),
+             NUMBERS: tr("a number or a list of numbers")}
+    return names[kind]
 
 
 def _is_number(value) -> bool:
@@ -54,25 +62,29 @@ def _as_option_text(value) -> str:
 def read_toml(path: str) -> dict:
     p = Path(path)
     if not p.exists():
-        raise ConfigError(f"--config {path}: no such file")
+        raise ConfigError(tr("--config {path}: no such file", path=path))
     if p.is_dir():
-        raise ConfigError(f"--config {path}: is a directory, not a TOML file")
+        raise ConfigError(tr("--config {path}: is a directory, not a TOML file", path=path))
     try:
         raw = p.read_bytes()
     except OSError as e:
-        raise ConfigError(f"--config {path}: cannot be read ({e.strerror})") from None
+        raise ConfigError(tr("--config {path}: cannot be read ({reason})", path=path, reason=e.strerror)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ConfigError(f"--config {path}: not UTF-8 text (byte {e.start + 1})") from None
+        raise ConfigError(tr("--config {path}: not UTF-8 text (byte {byte})", path=path, byte=e.start + 1)) from None
     try:
         # Windows editors often save UTF-8 with a byte-order mark; tomllib would refuse it.
         return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"--config {path}: not valid TOML: {e}") from None
+        place = _TOML_PLACE.match(str(e))
+        if place:
+            raise ConfigError(tr("--config {path}: not valid TOML: {error} (at line {line}, column {column})",
+                                 path=path, error=place[1], line=place[2], column=place[3])) from None
+        raise ConfigError(tr("--config {path}: not valid TOML: {error}", path=path, error=e)) from None
     except (ValueError, RecursionError) as e:  # tomllib's own limits: >4300-digit integers, deep nesting
-        why = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
-        raise ConfigError(f"--config {path}: cannot be read as TOML ({why})") from None
+        why = tr("nested too deeply") if isinstance(e, RecursionError) else str(e).split(";")[0]
+        raise ConfigError(tr("--config {path}: cannot be read as TOML ({why})", path=path, why=why)) from None
 
 
 def load_config(path: str, command: str, schema: dict[str, type], elsewhere: frozenset = frozenset()) -> dict:
@@ -99,12 +111,13 @@ def _check(path: str, shown: str, key: str, value, schema: dict[str, type]) -> s
     name = key.replace("-", "_")
     if name not in schema:
         known = ", ".join(sorted(k.replace("_", "-") for k in schema))
-        raise ConfigError(f"{path}: unknown key '{shown}'; the keys for this command are: {known}")
+        raise ConfigError(tr("{path}: unknown key '{key}'; the keys for this command are: {known}", path=path, key=shown, known=known))
     kind = schema[name]
     if kind is str and isinstance(value, (list, dict)) and value:
         return name
     if not _accepts(kind, value):
-        raise ConfigError(f"{path}: key '{shown}' must be {_TYPE_NAMES[kind]}, got {type(value).__name__} {value!r}"[:300])
+        raise ConfigError(tr("{path}: key '{key}' must be {kind}, got {type} {value}", path=path, key=shown,
+                               kind=_type_name(kind), type=type(value).__name__, value=repr(value))[:300])
     return name
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from gdsim.errors import DataError, OptionError
+from gdsim.i18n import tr
 
 # A plain decimal number in ASCII; inf and nan are recognised so they can be refused by name.
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
@@ -45,7 +46,8 @@ class Dataset:
         try:
             return self.names.index(name)
         except ValueError:
-            raise DataError(f"{self.source}: no column {_show(name)}; the columns are {_listing(self.names)}") from None
+            raise DataError(tr("{source}: no column {name}; the columns are {columns}",
+                               source=self.source, name=_show(name), columns=_listing(self.names))) from None
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.index(name)]
@@ -53,10 +55,8 @@ class Dataset:
     def require_target(self, target: str) -> int:
         """The position of the target column ŷ is fitted to, or a DataError suggesting --target."""
         if target not in self.names:
-            raise DataError(
-                f"{self.source}: no target column {_show(target)}; the columns are {_listing(self.names)} "
-                f"(choose one with --target)"
-            )
+            raise DataError(tr("{source}: no target column {name}; the columns are {columns} (choose one with --target)",
+                               source=self.source, name=_show(target), columns=_listing(self.names)))
         return self.names.index(target)
 
     def features(self, target: str) -> tuple[str, ...]:
@@ -69,7 +69,8 @@ def make_dataset(names, table, source: str) -> Dataset:
     """A Dataset over a read-only copy of `table` (n rows × one column per name)."""
     array = np.array(table, dtype=np.float64, ndmin=2)
     if array.ndim != 2 or array.shape[1] != len(names):
-        raise DataError(f"{source}: a table of shape {array.shape} does not fit {len(names)} column names")
+        raise DataError(tr("{source}: a table of shape {shape} does not fit {n} column names",
+                           source=source, shape=array.shape, n=len(names)))
     return _frozen(names, array, source)
 
 
@@ -95,18 +96,18 @@ def load_csv(path, target: str | None = "y") -> Dataset:
     where = str(path)
     try:
         if not path.exists():
-            raise DataError(f"{where}: no such file")
+            raise DataError(tr("{path}: no such file", path=where))
         if path.is_dir():
-            raise DataError(f"{where}: is a directory, not a CSV file")
+            raise DataError(tr("{path}: is a directory, not a CSV file", path=where))
         raw = path.read_bytes()
     except (OSError, ValueError) as e:  # ValueError: a NUL character in the path
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise DataError(f"{where[:200]!r}: cannot read the file ({reason})") from None
+        raise DataError(tr("{path}: cannot read the file ({reason})", path=repr(where[:200]), reason=reason)) from None
     text = _decode(raw, where)
 
     header = _find_header(text)
     if header is None:
-        raise DataError(f"{where}: the file is empty (no header row)")
+        raise DataError(tr("{path}: the file is empty (no header row)", path=where))
     header_index, header_line = header
     names = _header(header_line, header_index + 1, where)
 
@@ -115,7 +116,7 @@ def load_csv(path, target: str | None = "y") -> Dataset:
         # The fast reader refused something: read line by line to name the line and column.
         table = _careful_table(text.split("\n"), header_index, names, where)
     if table.shape[0] == 0:
-        raise DataError(f"{where}: no data rows after the header (line {header_index + 1})")
+        raise DataError(tr("{path}: no data rows after the header (line {line})", path=where, line=header_index + 1))
     dataset = _frozen(names, table, where)
     if target is not None:
         dataset.require_target(target)
@@ -129,16 +130,14 @@ def _decode(raw: bytes, where: str) -> str:
         before = _universal_newlines(raw[: e.start].decode("utf-8").lstrip("\ufeff")).split("\n")
         line_no = len(before)
         position = before[-1].count(",") + 1
-        column = f"column {position}"
+        place = _at_position(where, line_no, position)
         header = _find_header("\n".join(before[:-1]))
         if header is not None:
             names = [c.strip().strip('"') for c in header[1].split(",")]
             if position <= len(names):
-                column = f"column {_show(names[position - 1])}"
-        raise DataError(
-            f"{where} line {line_no}, {column}: byte 0x{raw[e.start]:02x} is not UTF-8 text "
-            f"(save the file as UTF-8 CSV)"
-        ) from None
+                place = _at_column(where, line_no, names[position - 1])
+        raise DataError(tr("{where}: byte {byte} is not UTF-8 text (save the file as UTF-8 CSV)",
+                           where=place, byte=f"0x{raw[e.start]:02x}")) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return _universal_newlines(text)
@@ -149,6 +148,18 @@ def _universal_newlines(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def _at_line(where: str, line_no: int) -> str:
+    return tr("{path} line {line}", path=where, line=line_no)
+
+
+def _at_position(where: str, line_no: int, position: int) -> str:
+    return tr("{path} line {line}, column {position}", path=where, line=line_no, position=position)
+
+
+def _at_column(where: str, line_no: int, name: str) -> str:
+    return tr("{path} line {line}, column {name}", path=where, line=line_no, name=_show(name))
 
 
 def _is_skipped(line: str) -> bool:
@@ -175,25 +186,23 @@ def _split(line: str, where: str) -> list[str]:
     if '"' not in line:
         return [c.strip() for c in line.split(",")]
     if line.count('"') % 2:
-        raise DataError(f"{where}: a double quote is not closed")
+        raise DataError(tr("{where}: a double quote is not closed", where=where))
     try:
         cells = next(csv.reader([line], skipinitialspace=True))
     except csv.Error as e:
-        raise DataError(f"{where}: a quoted cell cannot be read ({e})") from None
+        raise DataError(tr("{where}: a quoted cell cannot be read ({error})", where=where, error=e)) from None
     return [c.strip() for c in cells]
 
 
 def _header(line: str, line_no: int, where: str) -> tuple[str, ...]:
-    names = _split(line, f"{where} line {line_no}")
+    names = _split(line, _at_line(where, line_no))
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if name == "":
-            raise DataError(f"{where} line {line_no}, column {position}: empty column name in the header")
+            raise DataError(tr("{where}: empty column name in the header", where=_at_position(where, line_no, position)))
         if name in seen:
-            raise DataError(
-                f"{where} line {line_no}, column {_show(name)}: duplicate column name "
-                f"(columns {seen[name]} and {position})"
-            )
+            raise DataError(tr("{where}: duplicate column name (columns {first} and {second})",
+                               where=_at_column(where, line_no, name), first=seen[name], second=position))
         seen[name] = position
     return tuple(names)
 
@@ -257,53 +266,54 @@ def _careful_table(lines: list[str], header_index: int, names: tuple[str, ...], 
         # Counting commas first keeps a huge ragged line from being split into cells.
         if '"' not in line and line.count(",") + 1 != len(names):
             raise DataError(_ragged(where, line_no, line.count(",") + 1, names))
-        cells = _split(line, f"{where} line {line_no}")
+        cells = _split(line, _at_line(where, line_no))
         if len(cells) != len(names):
             raise DataError(_ragged(where, line_no, len(cells), names))
         for j, (name, cell) in enumerate(zip(names, cells)):
-            table[n, j] = _number(cell, f"{where} line {line_no}, column {_show(name)}")
+            table[n, j] = _number(cell, _at_column(where, line_no, name))
         n += 1
     return table[:n]
 
 
 def _ragged(where: str, line_no: int, got: int, names: tuple[str, ...]) -> str:
-    want = len(names)
+    want, place = len(names), _at_line(where, line_no)
     if got < want:
         missing = ", ".join(_show(n) for n in names[got:])
-        cells = "1 cell" if got == 1 else f"{got} cells"
-        return f"{where} line {line_no}: {cells} but the header has {want} columns (no value for {missing})"
-    return (
-        f"{where} line {line_no}: {got} cells but the header has {want} columns "
-        f"({', '.join(_show(n) for n in names)}); cell {want + 1} has no column"
-    )
+        if got == 1:
+            return tr("{where}: 1 cell but the header has {want} columns (no value for {missing})",
+                      where=place, want=want, missing=missing)
+        return tr("{where}: {got} cells but the header has {want} columns (no value for {missing})",
+                  where=place, got=got, want=want, missing=missing)
+    return tr("{where}: {got} cells but the header has {want} columns ({names}); cell {extra} has no column",
+              where=place, got=got, want=want, names=", ".join(_show(n) for n in names), extra=want + 1)
 
 
 def _number(cell: str, where: str) -> float:
     if cell == "":
-        raise DataError(f"{where}: empty cell")
+        raise DataError(tr("{where}: empty cell", where=where))
     if len(cell) > MAX_CELL:
-        raise DataError(f"{where}: {_show(cell)} is too long to be a number")
+        raise DataError(tr("{where}: {cell} is too long to be a number", where=where, cell=_show(cell)))
     if _NON_FINITE.fullmatch(cell):
-        raise DataError(f"{where}: {_show(cell)} is not a finite number")
+        raise DataError(tr("{where}: {cell} is not a finite number", where=where, cell=_show(cell)))
     if not _NUMBER.fullmatch(cell):
-        raise DataError(f"{where}: {_show(cell)} is not a number")
+        raise DataError(tr("{where}: {cell} is not a number", where=where, cell=_show(cell)))
     value = float(cell)
     if not math.isfinite(value):
-        raise DataError(f"{where}: {_show(cell)} is too large (beyond 1.8e308)")
+        raise DataError(tr("{where}: {cell} is too large (beyond 1.8e308)", where=where, cell=_show(cell)))
     return value
 
 
 def _show(text: str) -> str:
     """A cell or a name quoted for a message, shortened when it is long."""
     if len(text) > 40:
-        return repr(text[:30]) + f"… ({len(text):,} characters)"
+        return tr("{text}… ({n} characters)", text=repr(text[:30]), n=f"{len(text):,}")
     return repr(text)
 
 
 def _listing(names, limit: int = 20) -> str:
     """Column names for a message: the first `limit` of them, each shortened when long."""
     shown = [n if len(n) <= 40 else n[:30] + "…" for n in names[:limit]]
-    more = f", … ({len(names)} columns)" if len(names) > limit else ""
+    more = tr(", … ({n} columns)", n=len(names)) if len(names) > limit else ""
     return ", ".join(shown) + more
 
 
@@ -325,12 +335,10 @@ def synthetic_linear(
     features = _count("--features", features)
     noise = _noise(noise)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise OptionError(f"--seed must be a whole number >= 0, got {seed!r}")
+        raise OptionError(tr("--seed must be a whole number >= 0, got {value}", value=repr(seed)))
     if samples * (features + 1) > MAX_SYNTHETIC_CELLS:
-        raise OptionError(
-            f"--samples × (--features + 1) must be at most {MAX_SYNTHETIC_CELLS:,} numbers, "
-            f"got {samples:,} × {features + 1:,}"
-        )
+        raise OptionError(tr("--samples × (--features + 1) must be at most {limit} numbers, got {samples} × {columns}",
+                             limit=f"{MAX_SYNTHETIC_CELLS:,}", samples=f"{samples:,}", columns=f"{features + 1:,}"))
     rng = np.random.default_rng(seed)
     w = np.round(rng.uniform(-3.0, 3.0, size=features), 2)
     b = float(np.round(rng.uniform(-2.0, 2.0), 2))
@@ -347,7 +355,7 @@ def synthetic_linear(
 
 def _count(option: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise OptionError(f"{option} must be a whole number >= 1, got {value!r}")
+        raise OptionError(tr("{option} must be a whole number >= 1, got {value}", option=option, value=repr(value)))
     return int(value)
 
 
@@ -355,7 +363,7 @@ def _noise(value) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise OptionError(f"--noise must be a number, got {value!r}") from None
+        raise OptionError(tr("--noise must be a number, got {value}", value=repr(value))) from None
     if isinstance(value, bool) or not (math.isfinite(number) and number >= 0):
-        raise OptionError(f"--noise must be a finite number >= 0, got {value!r}")
+        raise OptionError(tr("--noise must be a finite number >= 0, got {value}", value=repr(value)))
     return number

@@ -14,6 +14,7 @@ import numpy as np
 
 from gdsim.errors import GdsimError, OptionError
 from gdsim.expr import Function
+from gdsim.i18n import tr
 from gdsim.optimizers import Optimizer
 from gdsim.points import format_point
 
@@ -79,15 +80,15 @@ class Settings:
 def check_settings(tol: float, ftol: float, max_steps: int, bound: float) -> Settings:
     """Stopping options, checked up front with the offending value named."""
     if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
-        raise OptionError(f"--tol must be a finite number >= 0, got {tol}")
+        raise OptionError(tr("--tol must be a finite number >= 0, got {value}", value=tol))
     if not (isinstance(ftol, (int, float)) and math.isfinite(ftol) and ftol >= 0):
-        raise OptionError(f"--ftol must be a finite number >= 0, got {ftol}")
+        raise OptionError(tr("--ftol must be a finite number >= 0, got {value}", value=ftol))
     if not isinstance(max_steps, int) or max_steps < 0:
-        raise OptionError(f"--max-steps must be a whole number >= 0, got {max_steps}")
+        raise OptionError(tr("--max-steps must be a whole number >= 0, got {value}", value=max_steps))
     if max_steps > MAX_STEPS_LIMIT:
-        raise OptionError(f"--max-steps must be at most {MAX_STEPS_LIMIT:,}, got {max_steps:,}")
+        raise OptionError(tr("--max-steps must be at most {limit}, got {value}", limit=f"{MAX_STEPS_LIMIT:,}", value=f"{max_steps:,}"))
     if not (isinstance(bound, (int, float)) and bound > 0 and not math.isnan(bound)):
-        raise OptionError(f"--bound must be a positive number, got {bound}")
+        raise OptionError(tr("--bound must be a positive number, got {value}", value=bound))
     return Settings(float(tol), float(ftol), max_steps, float(bound))
 
 

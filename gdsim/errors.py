@@ -36,6 +36,7 @@ class ExpressionError(GdsimError):
     def details(self) -> list[str]:
         # Long texts are shown as a window around the offending part.
         text, start, end = self.text, self.start, self.end
+        end = min(end, start + 60)  # a long span is marked by its first 60 characters
         lo = max(0, start - 60)
         hi = min(len(text), max(end, start + 1) + 60)
         shown = text[lo:hi].replace("\n", " ").replace("\t", " ").replace("\x00", "?")

@@ -443,6 +443,19 @@ def parse(text: str) -> Function:
     return Function(text, expr, variables)
 
 
+MAX_COMPILED_OPS = 100_000  # about half a second to compile; the time grows faster than the size
+
+
+def check_compile_size(function: "Function") -> None:
+    """Refuse a gradient too large to turn into fast numerics in reasonable time."""
+    ops = se.count_ops(*function.gradient_exprs)
+    if ops > MAX_COMPILED_OPS:
+        raise ExpressionError(
+            tr("the gradient of this function is too large to compute quickly ({ops} operations; the limit is {limit})",
+               ops=f"{ops:,}", limit=f"{MAX_COMPILED_OPS:,}"),
+            function.text, 0, len(function.text))
+
+
 def check_defined(function: Function, point, value: float, gradient: np.ndarray, where: str):
     """Raise DomainError when f or ∇f is not finite at `point` (a point outside the domain)."""
     if math.isfinite(value) and np.all(np.isfinite(gradient)):

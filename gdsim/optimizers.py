@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdsim.errors import OptionError
+from gdsim.i18n import tr
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
@@ -241,7 +242,7 @@ def make_optimizer(
     """
     key = name.strip().lower() if isinstance(name, str) else name
     if key not in OPTIMIZERS:
-        raise OptionError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+        raise OptionError(tr("--optimizer must be one of {choices}, got {value}", choices=", ".join(OPTIMIZERS), value=repr(name)))
     lr = _positive("--lr", DEFAULT_LR[key] if lr is None else lr)
     if key == "gd":
         return gd(lr)
@@ -261,17 +262,17 @@ def make_optimizer(
 
 def _number(option: str, value: object) -> float:
     if isinstance(value, bool):
-        raise OptionError(f"{option} must be a number, got {value!r}")
+        raise OptionError(tr("{option} must be a number, got {value}", option=option, value=repr(value)))
     try:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise OptionError(f"{option} must be a number, got {value!r}") from None
+        raise OptionError(tr("{option} must be a number, got {value}", option=option, value=repr(value))) from None
 
 
 def _positive(option: str, value: object) -> float:
     number = _number(option, value)
     if not (number > 0 and math.isfinite(number)):
-        raise OptionError(f"{option} must be a positive finite number, got {number!r}")
+        raise OptionError(tr("{option} must be a positive finite number, got {value}", option=option, value=repr(number)))
     return number
 
 
@@ -279,5 +280,5 @@ def _fraction(option: str, value: object) -> float:
     number = _number(option, value)
     # Written so that nan fails too: every comparison with nan is False.
     if not 0 <= number < 1:
-        raise OptionError(f"{option} must be a number in [0, 1), got {number!r}")
+        raise OptionError(tr("{option} must be a number in [0, 1), got {value}", option=option, value=repr(number)))
     return number

@@ -162,8 +162,36 @@ def tokenize(text: str) -> list[Token]:
 _FLOAT_MAX = Fraction(2) ** 1024  # anything at or beyond this is not a finite double
 
 
+def _order_of_magnitude(number_text: str) -> int | None:
+    """Roughly log10 of a number literal, read from its text (None for zero).
+
+    Checked before Fraction(text) is built: Fraction("1e99999999") computes 10**99999999 in C,
+    which no Ctrl-C can stop.
+    """
+    mantissa, _, exponent = number_text.lower().partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    if not (whole + fraction).strip("0"):
+        return None
+    digits = exponent.lstrip("+-")
+    if len(digits) > 6:  # beyond any double either way
+        return 10**7 if not exponent.startswith("-") else -(10**7)
+    power = int(exponent) if exponent else 0
+    if whole.lstrip("0"):
+        return power + len(whole.lstrip("0")) - 1
+    return power - (len(fraction) - len(fraction.lstrip("0"))) - 1
+
+
 def _number(tok: Token, text: str) -> Fraction:
-    value = Fraction(tok.text)  # exact; digits are bounded by MAX_LENGTH, exponents checked below
+    order = _order_of_magnitude(tok.text)
+    if order is None:
+        return Fraction(0)
+    if order > 400:
+        raise ExpressionError(tr("number {number} is too large (the limit is about 1.8e308)", number=_short(tok.text)),
+                              text, tok.start, tok.end)
+    if order < -400:
+        raise ExpressionError(tr("number {number} is too small (below about 5e-324)", number=_short(tok.text)),
+                              text, tok.start, tok.end)
+    value = Fraction(tok.text)  # exact; its size is bounded by the checks above and MAX_LENGTH
     if value >= _FLOAT_MAX:
         raise ExpressionError(tr("number {number} is too large (the limit is about 1.8e308)", number=_short(tok.text)),
                               text, tok.start, tok.end)

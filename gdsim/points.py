@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from gdsim.errors import PointError
+from gdsim.i18n import tr
 
 # ASCII digits only: Python's float() would also take '١' or '１' and silently read them as 1.
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
@@ -23,12 +24,12 @@ def parse_number(text: str, what: str) -> float:
     t = text.strip()
     if not _NUMBER.match(t):
         shown = t if len(t) <= 30 else t[:27] + "..."
-        raise PointError(f"{what}: '{shown}' is not a number")
+        raise PointError(tr("{what}: '{shown}' is not a number", what=what, shown=shown))
     value = float(t)
     if not math.isfinite(value):
-        raise PointError(f"{what}: {t[:30]} is too large (beyond 1.8e308)")
+        raise PointError(tr("{what}: {number} is too large (beyond 1.8e308)", what=what, number=t[:30]))
     if value == 0 and any(ch in "123456789" for ch in t.split("e")[0].split("E")[0]):
-        raise PointError(f"{what}: {t[:30]} is too small (below 5e-324) and would silently become 0")
+        raise PointError(tr("{what}: {number} is too small (below 5e-324) and would silently become 0", what=what, number=t[:30]))
     return value
 
 
@@ -39,34 +40,36 @@ def parse_point(text: str, variables, *, option: str = "--at") -> np.ndarray:
         return _vector_point(text, names, option)
     listing = ", ".join(names)
     if len(text) > MAX_POINT_TEXT:
-        raise PointError(f"{option}: the point text is too long ({len(text):,} characters)")
+        raise PointError(tr("{option}: the point text is too long ({length} characters)", option=option, length=f"{len(text):,}"))
     parts = [p.strip() for p in text.split(",")]
     if not text.strip() or any(p == "" for p in parts):
-        raise PointError(f"{option}: empty value in '{text[:60]}'; give values for {listing}")
+        raise PointError(tr("{option}: empty value in '{text}'; give values for {listing}", option=option, text=text[:60], listing=listing))
     named = ["=" in p for p in parts]
     if any(named) and not all(named):
-        raise PointError(f"{option}: mix of named and positional values in '{text[:60]}'; use {_example(names)}")
+        raise PointError(tr("{option}: mix of named and positional values in '{text}'; use {example}",
+                              option=option, text=text[:60], example=_example(names)))
     if all(named):
         values: dict[str, float] = {}
         for part in parts:
             name, _, raw = part.partition("=")
             name = name.strip()
             if name not in names:
-                raise PointError(f"{option}: unknown variable '{name[:40]}'; the function's variables are {listing}")
+                raise PointError(tr("{option}: unknown variable '{name}'; the function's variables are {listing}",
+                                      option=option, name=name[:40], listing=listing))
             if name in values:
-                raise PointError(f"{option}: '{name}' is given twice")
+                raise PointError(tr("{option}: '{name}' is given twice", option=option, name=name))
             values[name] = parse_number(raw, f"{option} {name}")
         missing = [n for n in names if n not in values]
         if missing:
-            raise PointError(f"{option}: no value for {', '.join(missing)}; the function's variables are {listing}")
+            raise PointError(tr("{option}: no value for {missing}; the function's variables are {listing}",
+                                  option=option, missing=", ".join(missing), listing=listing))
         return np.array([values[n] for n in names], dtype=float)
     numbers = [parse_number(p, option) for p in parts]
     if len(numbers) == 1:
         return np.full(len(names), numbers[0], dtype=float)
     if len(numbers) != len(names):
-        raise PointError(
-            f"{option}: {len(numbers)} values for {len(names)} variables; the function's variables are {listing}"
-        )
+        raise PointError(tr("{option}: {got} values for {n} variables; the function's variables are {listing}",
+                            option=option, got=len(numbers), n=len(names), listing=listing))
     return np.array(numbers, dtype=float)
 
 
@@ -90,12 +93,14 @@ def _vector_point(text: str, names: list[str], option: str) -> np.ndarray:
     if "=" in t:
         name, _, raw = t.partition("=")
         if name.strip() != vector or "," in raw:
-            raise PointError(f"{option}: in vector mode write {vector}=NUMBER, one NUMBER, or {len(names)} numbers")
+            raise PointError(tr("{option}: in vector mode write {vector}=NUMBER, one NUMBER, or {n} numbers",
+                                  option=option, vector=vector, n=len(names)))
         t = raw
     parts = [p for p in t.split(",")]
     numbers = [parse_number(p, option) for p in parts]
     if len(numbers) == 1:
         return np.full(len(names), numbers[0], dtype=float)
     if len(numbers) != len(names):
-        raise PointError(f"{option}: {len(numbers)} values for the {len(names)} components of {vector}; give one number for all or {len(names)}")
+        raise PointError(tr("{option}: {got} values for the {n} components of {vector}; give one number for all or {n}",
+                              option=option, got=len(numbers), n=len(names), vector=vector))
     return np.array(numbers, dtype=float)

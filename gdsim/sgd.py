@@ -16,6 +16,7 @@ import numpy as np
 from gdsim.data import Dataset
 from gdsim.errors import DataError, DomainError, OptionError, PointError
 from gdsim.expr import compile_functions, derivative, parse
+from gdsim.i18n import tr
 from gdsim.optimizers import Optimizer
 
 LOSSES = ("mse", "sse")
@@ -33,7 +34,7 @@ def _loss_scale(loss: str, rows: int) -> float:
         return 1.0 / rows
     if loss == "sse":
         return 1.0
-    raise OptionError(f"--loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    raise OptionError(tr("--loss must be one of {choices}, got {value}", choices=", ".join(LOSSES), value=repr(loss)))
 
 
 # --- models -----------------------------------------------------------------------------------
@@ -49,7 +50,8 @@ class LinearModel:
         self._target = dataset.require_target(target)
         self.features = dataset.features(target)
         if not self.features:
-            raise DataError(f"{dataset.source}: the linear model needs a column besides the target {target!r}")
+            raise DataError(tr("{source}: the linear model needs a column besides the target {target}",
+                               source=dataset.source, target=repr(target)))
         self.params = tuple(f"w_{c}" for c in self.features) + ("b",)
         self._feature_index = np.array([dataset.index(c) for c in self.features], dtype=np.intp)
         self._columns = len(dataset.names)
@@ -89,17 +91,13 @@ class ExpressionModel:
         self.target = target
         self._target = dataset.require_target(target)
         if target in function.variables:
-            raise OptionError(
-                f"--model uses the target column {target!r}; the model must predict {target} "
-                f"from the other columns ({', '.join(n for n in dataset.names if n != target)})"
-            )
+            raise OptionError(tr("--model uses the target column {target}; the model must predict {name} from the other columns ({columns})",
+                                 target=repr(target), name=target, columns=", ".join(n for n in dataset.names if n != target)))
         self.columns = tuple(v for v in function.variables if v in dataset.names)
         self.params = tuple(v for v in function.variables if v not in dataset.names)
         if not self.params:
-            raise OptionError(
-                f"--model {text!r} has no parameters: every name in it is a data column; "
-                f"add a name that is not a column (e.g. w*{self.columns[0]} + b)"
-            )
+            raise OptionError(tr("--model {model} has no parameters: every name in it is a data column; add a name that is not a column (e.g. {example})",
+                                 model=repr(text), example=f"w*{self.columns[0]} + b"))
         self._column_index = np.array([dataset.index(c) for c in self.columns], dtype=np.intp)
         names = [*self.columns, *self.params]
         slopes = [derivative(function.expr, function.symbols[p]) for p in self.params]
@@ -148,21 +146,20 @@ def initial_params(model: Model, init=None) -> np.ndarray:
     if isinstance(init, Mapping):
         unknown = [n for n in init if n not in names]
         if unknown:
-            raise PointError(f"--init: unknown parameter {unknown[0]!r}; the model's parameters are {', '.join(names)}")
+            raise PointError(tr("--init: unknown parameter {name}; the model's parameters are {names}",
+                                  name=repr(unknown[0]), names=", ".join(names)))
         values = [init.get(n, 0.0) for n in names]
     else:
         values = init
     try:
         theta = np.array(values, dtype=float).reshape(-1)
     except (TypeError, ValueError):
-        raise PointError(f"--init: the starting values must be numbers, got {init!r}"[:200]) from None
+        raise PointError(tr("--init: the starting values must be numbers, got {value}", value=repr(init))[:200]) from None
     if theta.size != len(names):
-        raise PointError(
-            f"--init: {theta.size} values for {len(names)} parameters; "
-            f"the model's parameters are {', '.join(names)}"
-        )
+        raise PointError(tr("--init: {got} values for {n} parameters; the model's parameters are {names}",
+                            got=theta.size, n=len(names), names=", ".join(names)))
     if not np.isfinite(theta).all():
-        raise PointError("--init: every starting value must be a finite number")
+        raise PointError(tr("--init: every starting value must be a finite number"))
     return theta
 
 
@@ -229,25 +226,22 @@ def train(
     epochs = _whole("--epochs", epochs)
     every = _whole("--every", every)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise OptionError(f"--seed must be a whole number >= 0, got {seed!r}")
+        raise OptionError(tr("--seed must be a whole number >= 0, got {value}", value=repr(seed)))
     _loss_scale(loss, 1)
     table = dataset.table
     if table.shape[0] == 0:
-        raise DataError(f"{dataset.source}: no data rows")
+        raise DataError(tr("{source}: no data rows", source=dataset.source))
     per_epoch = -(-table.shape[0] // min(batch_size, table.shape[0]))
     if epochs * per_epoch > MAX_TOTAL_STEPS:
-        raise OptionError(
-            f"--epochs {epochs:,} × {per_epoch:,} minibatches per epoch is {epochs * per_epoch:,} steps; "
-            f"the limit is {MAX_TOTAL_STEPS:,}"
-        )
+        raise OptionError(tr("--epochs {epochs} × {per_epoch} minibatches per epoch is {total} steps; the limit is {limit}",
+                             epochs=f"{epochs:,}", per_epoch=f"{per_epoch:,}", total=f"{epochs * per_epoch:,}",
+                             limit=f"{MAX_TOTAL_STEPS:,}"))
     theta = initial_params(model, init)
     with np.errstate(all="ignore"):
         start_loss = model.loss(theta, table, loss)
     if not math.isfinite(start_loss):
-        raise DomainError(
-            f"the loss at the initial parameters ({_format(model.params, theta)}) is not a finite number; "
-            f"choose other starting values with --init"
-        )
+        raise DomainError(tr("the loss at the initial parameters ({params}) is not a finite number; choose other starting values with --init",
+                             params=_format(model.params, theta)))
     return _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, shuffle, int(seed), every)
 
 
@@ -341,7 +335,7 @@ def _divergence(model, optimizer, step, epoch, batch, batch_loss, gradient, thet
 
 def _whole(option: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise OptionError(f"{option} must be a whole number >= 1, got {value!r}")
+        raise OptionError(tr("{option} must be a whole number >= 1, got {value}", option=option, value=repr(value)))
     return int(value)
 
 

@@ -158,6 +158,123 @@ def test_unknown_preset_on_derive_is_explained_in_korean(gdsim_cli):
     assert err.startswith("error: ") and HANGUL.search(err.splitlines()[0])
 
 
+# Refused options, points and files. {dir} is a temporary folder holding the files below.
+# (args, English first line, parts that stay as typed, Korean parts that carry the place)
+FILES = {
+    "bad.toml": "lr = \n",
+    "type.toml": 'lr = "fast"\n',
+    "bad.csv": "x,y\n1,2\n# a comment line still counts\n3,abc\n",
+    "short.csv": "x,y\n1,2\n3\n",
+}
+REFUSED_OPTIONS = {
+    "a point with a word in it": (
+        ["descend", "x^2 + y^2", "--start", "1,abc", "--no-plot"],
+        "error: --start: 'abc' is not a number",
+        ["--start", "'abc'"],
+        [],
+    ),
+    "a point naming another variable": (
+        ["derive", "x^2 + y^2", "--at", "x=1,z=2"],
+        "error: --at: unknown variable 'z'; the function's variables are x, y",
+        ["--at", "'z'", "x, y"],
+        [],
+    ),
+    "a number too large": (
+        ["descend", "x^2", "--lr", "1e999", "--no-plot"],
+        "error: --lr: 1e999 is too large (beyond 1.8e308)",
+        ["--lr", "1e999", "1.8e308"],
+        [],
+    ),
+    "a TOML file that is not TOML": (
+        ["descend", "x^2", "--config", "{dir}/bad.toml", "--no-plot"],
+        "error: --config {dir}/bad.toml: not valid TOML: Invalid value (at line 1, column 6)",
+        ["--config {dir}/bad.toml"],
+        ["1번째 줄", "6번째 글자"],
+    ),
+    "a TOML key of the wrong type": (
+        ["descend", "x^2", "--config", "{dir}/type.toml", "--no-plot"],
+        "error: {dir}/type.toml: key 'lr' must be a number or a list of numbers, got str 'fast'",
+        ["{dir}/type.toml", "'lr'", "'fast'"],
+        [],
+    ),
+    "a CSV cell that is not a number": (
+        ["sgd", "--data", "{dir}/bad.csv", "--no-plot"],
+        "error: {dir}/bad.csv line 4, column 'y': 'abc' is not a number",
+        ["{dir}/bad.csv", "'y'", "'abc'"],
+        ["4번째 줄"],
+    ),
+    "a CSV line with a cell missing": (
+        ["sgd", "--data", "{dir}/short.csv", "--no-plot"],
+        "error: {dir}/short.csv line 3: 1 cell but the header has 2 columns (no value for 'y')",
+        ["{dir}/short.csv", "'y'"],
+        ["3번째 줄"],
+    ),
+    "an optimizer hyper-parameter out of range": (
+        ["descend", "x^2", "--optimizer", "momentum", "--momentum", "1.5", "--no-plot"],
+        "error: --momentum must be a number in [0, 1), got 1.5",
+        ["--momentum", "[0, 1)", "1.5"],
+        [],
+    ),
+    "--max-steps above the limit": (
+        ["descend", "x^2", "--max-steps", "200000000", "--no-plot"],
+        "error: --max-steps must be at most 100,000,000, got 200,000,000",
+        ["--max-steps", "100,000,000", "200,000,000"],
+        [],
+    ),
+    "--max-steps below 0": (
+        ["descend", "x^2", "--max-steps", "-1", "--no-plot"],
+        "error: --max-steps must be a whole number >= 0, got -1",
+        ["--max-steps", "-1"],
+        [],
+    ),
+    "an sgd batch size of 0": (
+        ["sgd", "--synthetic", "linear", "--batch-size", "0", "--no-plot"],
+        "error: --batch-size must be a whole number >= 1, got 0",
+        ["--batch-size", "0"],
+        [],
+    ),
+    "negative sgd noise": (
+        ["sgd", "--synthetic", "linear", "--noise", "-1", "--no-plot"],
+        "error: --noise must be a finite number >= 0, got -1.0",
+        ["--noise", "-1.0"],
+        [],
+    ),
+    "an sgd run too long": (
+        ["sgd", "--synthetic", "linear", "--epochs", "100000000", "--batch-size", "1", "--no-plot"],
+        "error: --epochs 100,000,000 × 100 minibatches per epoch is 10,000,000,000 steps; the limit is 100,000,000",
+        ["--epochs 100,000,000", "10,000,000,000"],
+        [],
+    ),
+    "an sgd model that uses the target": (
+        ["sgd", "--synthetic", "linear", "--model", "w*y + b", "--no-plot"],
+        "error: --model uses the target column 'y'; the model must predict y from the other columns (x)",
+        ["--model", "'y'", "(x)"],
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_OPTIONS))
+def test_refused_options_and_files_are_explained_in_korean(gdsim_cli, tmp_path, case):
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    def fill(text: str) -> str:
+        return text.replace("{dir}", str(tmp_path))
+
+    args, english, kept, places = REFUSED_OPTIONS[case]
+    args, english, kept = [fill(a) for a in args], fill(english), [fill(k) for k in kept]
+    en = gdsim_cli(*args)
+    ko = gdsim_cli(*args, "--lang", "ko")
+    assert (en.code, ko.code) == (2, 2)
+    assert (en.stdout, ko.stdout) == ("", "")
+    assert en.stderr.splitlines() == [english]
+    [korean] = ko.stderr.splitlines()
+    assert korean.startswith("error: ")
+    assert HANGUL.search(korean)
+    for part in kept + places:
+        assert part in korean
+
+
 @pytest.mark.parametrize("variable", ["LANG", "LC_ALL", "LC_MESSAGES"])
 def test_a_korean_locale_explains_errors_in_korean(gdsim_cli, variable):
     code, _, err = gdsim_cli("derive", "(x+1", env={"LANG": "C.UTF-8", variable: "ko_KR.UTF-8"})

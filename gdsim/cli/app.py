@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(args: list[str]) -> int:
-    from gdsim.cli.common import Exit, report_error
+    from gdsim.cli.common import Exit, one_line, report_error
     from gdsim.errors import GdsimError
 
     first = next((a for a in args if not a.startswith("-")), None)
@@ -106,7 +106,7 @@ def run(args: list[str]) -> int:
         return 0
     except Exception as e:  # click's usage errors, or a bug
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
-            message = e.format_message().replace("\n", " ")
+            message = one_line(e.format_message().replace("\n", " "))
             sys.stderr.write(f"error: {message}\n")
             if type(e).__name__ == "Abort":
                 return 130

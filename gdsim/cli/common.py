@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from gdsim.errors import GdsimError, OptionError
+from gdsim.i18n import tr
 
 FORMATS = ("text", "json", "ndjson", "csv", "latex")
 
@@ -32,7 +33,7 @@ class Exit(typer.Exit):
 
 def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     if fmt not in allowed:
-        raise OptionError(f"--format: '{fmt}' is not one of {', '.join(allowed)}")
+        raise OptionError(tr("--format: '{value}' is not one of {choices}", value=fmt, choices=', '.join(allowed)))
     return fmt
 
 
@@ -41,10 +42,10 @@ def check_plot_path(path: str | None) -> None:
     if not path:
         return
     if os.path.isdir(path):
-        raise OptionError(f"--save-plot {path}: is a directory; give a file name such as plots.txt")
+        raise OptionError(tr("--save-plot {path}: is a directory; give a file name such as plots.txt", path=path))
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
-        raise OptionError(f"--save-plot {path}: there is no folder {folder}")
+        raise OptionError(tr("--save-plot {path}: there is no folder {folder}", path=path, folder=folder))
 
 
 def stdout_is_terminal() -> bool:
@@ -139,7 +140,7 @@ def get_path(doc: Any, path: str) -> Any:
             if part not in node:
                 where = ".".join(walked) or "the top level"
                 keys = ", ".join(node.keys())
-                raise OptionError(f"--get {path}: no '{part}' at {where}; available: {keys}")
+                raise OptionError(tr("--get {path}: no '{part}' at {where}; available: {keys}", path=path, part=part, where=where, keys=keys))
             node = node[part]
         elif isinstance(node, list):
             try:
@@ -147,10 +148,10 @@ def get_path(doc: Any, path: str) -> Any:
                 node = node[i]
             except (ValueError, IndexError):
                 where = ".".join(walked) or "the top level"
-                raise OptionError(f"--get {path}: '{part}' at {where} must be an index from 0 to {len(node) - 1}")
+                raise OptionError(tr("--get {path}: '{part}' at {where} must be an index from 0 to {last}", path=path, part=part, where=where, last=len(node) - 1))
         else:
             where = ".".join(walked)
-            raise OptionError(f"--get {path}: {where} is a single value, it has no '{part}'")
+            raise OptionError(tr("--get {path}: {where} is a single value, it has no '{part}'", path=path, where=where, part=part))
         walked.append(part)
     return node
 
@@ -176,8 +177,16 @@ def print_get(doc: Any, path: str) -> None:
 # --- errors -----------------------------------------------------------------------------------
 
 
+def one_line(text: str) -> str:
+    """`text` with control characters escaped (a newline, a NUL, a terminal escape sequence
+    typed into an option value), so that an error is one line and cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def error_lines(err: GdsimError) -> list[str]:
-    return [f"error: {err.message}", *err.details()]
+    return [f"error: {one_line(err.message)}", *err.details()]
 
 
 def report_error(err: GdsimError) -> int:

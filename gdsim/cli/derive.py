@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from gdsim.cli.common import Exit, check_format, dumps, print_get, write
+from gdsim.i18n import tr
 from gdsim.cli.options import merge
 
 SCHEMA = {
@@ -45,7 +46,7 @@ def derive(
     setup_language(opts["lang"])
     fmt = "json" if opts["get"] else check_format(opts["format"], ("text", "json", "latex"))
     if not opts["expression"]:
-        raise OptionError("give a function, e.g. gdsim derive \"x**2 + y**2\" --at x=1,y=2 (or --preset NAME)")
+        raise OptionError(tr("give a function, e.g. gdsim derive \"x**2 + y**2\" --at x=1,y=2 (or --preset NAME)"))
 
     from gdsim import derive as core
     from gdsim.cli.options import load_function
@@ -56,7 +57,7 @@ def derive(
     vector = opts["dim"] is not None
     if vector:
         if opts["wrt"] or opts["steps"] or fmt == "latex":
-            raise OptionError("--wrt, --steps and --format latex need named variables; they are not available with --dim")
+            raise OptionError(tr("--wrt, --steps and --format latex need named variables; they are not available with --dim"))
         doc = core.compute_vector(function, at=point, hessian=opts["hessian"], check=opts["check"])
     else:
         doc = core.compute(function, at=point, wrt=opts["wrt"], hessian=opts["hessian"], check=opts["check"])

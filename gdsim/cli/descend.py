@@ -15,6 +15,7 @@ from typing import Optional
 import typer
 
 from gdsim.cli.common import Exit, check_format, check_plot_path, dumps, print_get, write
+from gdsim.i18n import tr
 from gdsim.cli.options import merge
 from gdsim.config import NUMBERS
 
@@ -71,11 +72,11 @@ def descend(
     fmt = "json" if opts["get"] else check_format(opts["format"], ("text", "json", "ndjson", "csv"))
     check_plot_path(opts["save_plot"])
     if not opts["expression"]:
-        raise OptionError("give a function, e.g. gdsim descend \"x**2 + y**2\" --lr 0.1 (or --preset NAME)")
+        raise OptionError(tr("give a function, e.g. gdsim descend \"x**2 + y**2\" --lr 0.1 (or --preset NAME)"))
     if opts["every"] < 1:
-        raise OptionError(f"--every must be a whole number >= 1, got {opts['every']}")
+        raise OptionError(tr("--every must be a whole number >= 1, got {value}", value=opts['every']))
     if not (math.isfinite(opts["delay"]) and 0 <= opts["delay"] <= 60):
-        raise OptionError(f"--delay must be between 0 and 60 seconds, got {opts['delay']}")
+        raise OptionError(tr("--delay must be between 0 and 60 seconds, got {value}", value=opts['delay']))
 
     from gdsim.descend import check_settings
     from gdsim.optimizers import make_optimizer

@@ -150,6 +150,8 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
         writer.writerow(head)
     plots = {}
     stop = None
+    # Said on stderr once the output is written, so that a bad --get is the only line.
+    messages = []
     for i, opt in enumerate(optimizers):
         header = header_doc(function, start, opt, settings, start_source)
         steps: list[dict] = []
@@ -180,7 +182,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
         runs.append({**header, "steps": steps, "result": rdoc})
         plots[_labels(optimizers)[i]] = thin
         if result.status != "converged":
-            sys.stderr.write(f"{_label(opt, optimizers)}: {result.status}: {result.reason}\n" if comparison else f"{result.status}: {result.reason}\n")
+            messages.append(f"{_label(opt, optimizers)}: {result.status}: {result.reason}\n" if comparison else f"{result.status}: {result.reason}\n")
         if stop is not None:
             break
     if fmt == "json":
@@ -194,6 +196,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
             write(dumps(doc))
     else:
         out.flush()
+    sys.stderr.write("".join(messages))
     if save_plot:
         _save_plots(save_plot, function, start, plots, preset)
     return exit_code(results)
@@ -287,7 +290,9 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
             where = ", ".join(f"{k}={v:g}" for k, v in minimum.point.items())
             extra.append("  " + tr("nearest known minimum: ({p}), f = {v:g}; distance {d:.3g}", p=where, v=minimum.value, d=distance))
         say("")
-        for i, line in enumerate(summary_lines(function, start, result, extra)):
+        with np.errstate(all="ignore"):  # the distance walked overflows after a divergence
+            lines = summary_lines(function, start, result, extra)
+        for i, line in enumerate(lines):
             say(line, "bold" if i == 0 else None)
     else:
         from rich.table import Table
@@ -386,4 +391,4 @@ def write_plot_file(path: str, blocks: list[str]) -> None:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as e:
-        raise OptionError(f"--save-plot {path}: cannot write ({e.strerror})") from None
+        raise OptionError(tr("--save-plot {path}: cannot write ({reason})", path=path, reason=e.strerror)) from None

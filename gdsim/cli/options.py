@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gdsim.config import load_config
+from gdsim.i18n import tr
 
 
 def merge(command: str, given: dict[str, Any], schema: dict[str, type], defaults: dict[str, Any],
@@ -36,7 +37,7 @@ def setup_language(lang: str | None) -> str:
 
     chosen = detect_language(lang)
     if chosen not in ("en", "ko"):
-        raise OptionError(f"--lang: '{chosen}' is not one of en, ko")
+        raise OptionError(tr("--lang: '{value}' is not one of en, ko", value=chosen))
     set_language(chosen)
     return chosen
 
@@ -60,9 +61,11 @@ def preset_defaults(name: str | None, command: str) -> dict[str, Any]:
 def load_function(text: str, dim: int | None):
     """A scalar function, or with --dim N a function of one vector variable."""
     if dim is None:
-        from gdsim.expr import parse
+        from gdsim.expr import check_compile_size, parse
 
-        return parse(text)
+        function = parse(text)
+        check_compile_size(function)
+        return function
     from gdsim.vector import parse_vector
 
     return parse_vector(text, dim)

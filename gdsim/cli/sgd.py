@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from gdsim.cli.common import Exit, check_format, check_plot_path
+from gdsim.i18n import tr
 from gdsim.cli.options import merge
 
 SCHEMA = {
@@ -76,15 +77,15 @@ def sgd(
     fmt = "json" if opts["get"] else check_format(opts["format"], ("text", "json", "ndjson", "csv"))
     check_plot_path(opts["save_plot"])
     if opts["loss"] not in ("mse", "sse"):
-        raise OptionError(f"--loss: '{opts['loss']}' is not one of mse, sse")
+        raise OptionError(tr("--loss: '{value}' is not one of mse, sse", value=opts['loss']))
     if opts["every"] is not None and opts["every"] < 1:
-        raise OptionError(f"--every must be a whole number >= 1, got {opts['every']}")
+        raise OptionError(tr("--every must be a whole number >= 1, got {value}", value=opts['every']))
     if not (math.isfinite(opts["delay"]) and 0 <= opts["delay"] <= 60):
-        raise OptionError(f"--delay must be between 0 and 60 seconds, got {opts['delay']}")
+        raise OptionError(tr("--delay must be between 0 and 60 seconds, got {value}", value=opts['delay']))
     if opts["data"] and opts["synthetic"]:
-        raise OptionError("give either --data FILE or --synthetic linear, not both")
+        raise OptionError(tr("give either --data FILE or --synthetic linear, not both"))
     if not opts["data"] and not opts["synthetic"]:
-        raise OptionError("give data: --data FILE.csv, or --synthetic linear")
+        raise OptionError(tr("give data: --data FILE.csv, or --synthetic linear"))
 
     from gdsim.cli.sgd_run import execute
 

@@ -25,7 +25,7 @@ def _load(opts):
 
     if opts["synthetic"]:
         if opts["synthetic"] != "linear":
-            raise OptionError(f"--synthetic: '{opts['synthetic']}' is not a known data set; use linear")
+            raise OptionError(tr("--synthetic: '{value}' is not a known data set; use linear", value=opts['synthetic']))
         return synthetic_linear(opts["samples"], opts["features"], opts["noise"], opts["seed"])
     return load_csv(opts["data"], opts["target"]), None
 
@@ -42,7 +42,7 @@ def _batch_sizes(opts, samples: int) -> list[int]:
             sizes.append(samples)
             continue
         if not p.isdigit() or int(p) < 1:
-            raise OptionError(f"--compare-batch: '{p}' is not a batch size (a whole number >= 1, or N for all rows)")
+            raise OptionError(tr("--compare-batch: '{value}' is not a batch size (a whole number >= 1, or N for all rows)", value=p))
         sizes.append(int(p))
     return sizes
 
@@ -102,6 +102,7 @@ def execute(opts, fmt: str) -> int:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow((["batch_size"] if comparison else []) + ["step", "epoch", "batch", "batch_loss", "loss"] + names)
     interrupted = False
+    messages = []  # said on stderr once the output is written, so that a bad --get is the only line
     for i, batch in enumerate(sizes):
         every = _auto_every(opts, dataset.samples, batch)
         per_epoch = math.ceil(dataset.samples / max(1, min(batch, dataset.samples)))
@@ -158,7 +159,7 @@ def execute(opts, fmt: str) -> int:
         results.append(result)
         curves[f"batch {batch}"] = curve
         if fmt != "text" and result.status != "completed":
-            sys.stderr.write(f"{result.status}: {result.reason}\n")
+            messages.append(f"{result.status}: {result.reason}\n")
         if interrupted:
             break
     if fmt == "json":
@@ -167,6 +168,7 @@ def execute(opts, fmt: str) -> int:
             print_get(doc, opts["get"])
         else:
             write(dumps(doc))
+    sys.stderr.write("".join(messages))
     if text:
         _summary(console, names, results, sizes, truth, comparison)
     plots = None

@@ -179,6 +179,11 @@ STATUS_WORDS = {
 }
 
 
+def _finite(x: float, spec: str) -> str:
+    """A number, or "undefined" / "inf" where it is not finite (never "nan")."""
+    return format(x, spec) if math.isfinite(x) else num(x, 0).strip()
+
+
 def summary_lines(function: Function, start: np.ndarray, result: Result, extra: list[str] | None = None) -> list[str]:
     names = function.variables
     point = ", ".join(f"{v}={float(x):.10g}" for v, x in zip(names[:6], result.point))
@@ -190,8 +195,8 @@ def summary_lines(function: Function, start: np.ndarray, result: Result, extra: 
         "  " + tr("why: {reason}", reason=result.reason.render(tr)),
         "  " + tr("steps taken (updates applied): {k}", k=result.steps),
         "  " + tr("final point: {p}", p=point),
-        "  " + tr("f there: {v}   ‖∇f‖ there: {g}", v=f"{result.value:.10g}", g=f"{result.gradient_norm:.3g}"),
-        "  " + tr("distance walked from the start (straight line): {d}", d=f"{distance:.6g}"),
+        "  " + tr("f there: {v}   ‖∇f‖ there: {g}", v=_finite(result.value, ".10g"), g=_finite(result.gradient_norm, ".3g")),
+        "  " + tr("distance walked from the start (straight line): {d}", d=_finite(distance, ".6g")),
     ]
     return lines + (extra or [])
 
