@@ -5,7 +5,6 @@ Each lab is a TOML file shipped in the package (gdsim/labs/<name>.toml); this mo
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -62,17 +61,9 @@ def lab_from_dict(data: dict, source: str) -> Lab:
 
 def read_lab(path: Path | Traversable) -> Lab:
     """Read and check one lab file; its `name` must match the file name."""
-    source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(tr("{source}: not valid TOML: {error}", source=source, error=str(err))) from None
-    lab = lab_from_dict(data, source)
-    stem = path.name.removesuffix(".toml")
-    if lab.name != stem:
-        raise ConfigError(tr("{source}: key 'name' must be the file's name {stem}, got {name}",
-                             source=source, stem=repr(stem), name=repr(lab.name)))
-    return lab
+    from gdsim.presets import read_named
+
+    return read_named(path, lab_from_dict)
 
 
 @cache

@@ -188,19 +188,24 @@ def preset_from_dict(data: dict, source: str) -> Preset:
     )
 
 
-def read_preset(path: Path | Traversable) -> Preset:
-    """Read and check one preset file; its `name` must match the file name."""
+def read_named(path: Path | Traversable, from_dict):
+    """Read and check one shipped TOML file with from_dict(data, source); its `name` must match the file name."""
     source = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(tr("{source}: not valid TOML: {error}", source=source, error=str(err))) from None
-    preset = preset_from_dict(data, source)
+    item = from_dict(data, source)
     stem = path.name.removesuffix(".toml")
-    if preset.name != stem:
+    if item.name != stem:
         raise ConfigError(tr("{source}: key 'name' must be the file's name {stem}, got {name}",
-                             source=source, stem=repr(stem), name=repr(preset.name)))
-    return preset
+                             source=source, stem=repr(stem), name=repr(item.name)))
+    return item
+
+
+def read_preset(path: Path | Traversable) -> Preset:
+    """Read and check one preset file; its `name` must match the file name."""
+    return read_named(path, preset_from_dict)
 
 
 # --- the shipped presets --------------------------------------------------------------------------

@@ -73,11 +73,9 @@ def derive(
         write(render_latex(doc, function))
     else:
         from gdsim.cli.common import make_console
-        from gdsim.render.derive_text import render
+        from gdsim.render.derive_text import render, render_vector
 
         console = make_console()
-        if vector:
-            from gdsim.render.derive_text import render_vector as render
-        for item in render(doc, function, steps=opts["steps"]):
+        for item in (render_vector if vector else render)(doc, function, steps=opts["steps"]):
             console.print(item)
     raise Exit(0)

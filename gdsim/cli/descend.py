@@ -8,13 +8,11 @@ output format. Exit code: 0 converged, 3 max_steps, 4 diverged, 130 interrupted.
 from __future__ import annotations
 
 import math
-import sys
-import time
 from typing import Optional
 
 import typer
 
-from gdsim.cli.common import Exit, check_format, check_plot_path, dumps, print_get, write
+from gdsim.cli.common import Exit, check_format, check_plot_path
 from gdsim.i18n import tr
 from gdsim.cli.options import merge
 from gdsim.config import NUMBERS
