@@ -55,11 +55,12 @@ class LinearModel:
         self.params = tuple(f"w_{c}" for c in self.features) + ("b",)
         self._feature_index = np.array([dataset.index(c) for c in self.features], dtype=np.intp)
         self._columns = len(dataset.names)
+        self._padded = np.zeros(self._columns)
 
     def _weights(self, theta: np.ndarray) -> np.ndarray:
         # The weights padded with a 0 at the target column, so a row of the table is used as
-        # it is: no copy of the feature columns per minibatch.
-        w = np.zeros(self._columns)
+        # it is: no copy of the feature columns per minibatch. One buffer, refilled each step.
+        w = self._padded
         w[self._feature_index] = theta[:-1]
         return w
 
@@ -76,7 +77,7 @@ class LinearModel:
         residual = self.predict(theta, rows) - rows[:, self._target]
         # ∂L/∂w = 2·scale·Xᵀr and ∂L/∂b = 2·scale·Σr, with r = ŷ − y.
         gradient = np.empty(len(self.params))
-        gradient[:-1] = (residual @ rows)[self._feature_index]
+        np.take(residual @ rows, self._feature_index, out=gradient[:-1])
         gradient[-1] = residual.sum()
         gradient *= 2.0 * scale
         return float(residual @ residual) * scale, gradient
