@@ -270,7 +270,7 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         say(_optimizer_line(opt))
         say(tr("Each row: feel the slope (∇f), step downhill by the update, repeat; stop on flat ground (‖∇f‖ ≤ {tol}).", tol=f"{settings.tol:g}"), "dim")
         live = stdout_is_terminal() and settings.max_steps // every > 200 and delay == 0
-        stream = StepStream(console, Columns(function, opt.name, opt.hyper["lr"]), live=live, delay=delay, max_steps=settings.max_steps)
+        stream = StepStream(console, Columns(function, opt.name, opt.hyper["lr"], terminal_width() if stdout_is_terminal() else None), live=live, delay=delay, max_steps=settings.max_steps)
         keep = _Keep()
 
         try:

@@ -35,42 +35,59 @@ def rjust(text: str, width: int) -> str:
     return " " * max(0, width - cells(text)) + text
 
 
-def num(x: float, width: int = W) -> str:
+def num(x: float, width: int = W, digits: int = 6) -> str:
     x = float(x)
     if not math.isfinite(x):
         s = "inf" if x > 0 else ("-inf" if x < 0 else "undefined")
     else:
-        s = f"{x:.6g}" if x != 0 else "0"
+        s = f"{x:.{digits}g}" if x != 0 else "0"
     return s.rjust(width)
 
 
 class Columns:
-    """Which columns a run shows: all coordinates up to four variables, a digest beyond."""
+    """Which columns a run shows: all coordinates up to four variables, a digest beyond.
 
-    def __init__(self, function: Function, optimizer_name: str, lr: float):
+    On a terminal narrower than the full table, numbers get 10 columns and 5 digits, and
+    if that is still too wide the Δ columns (the update, −lr·∇f for gd) are left out.
+    """
+
+    def __init__(self, function: Function, optimizer_name: str, lr: float, terminal: int | None = None):
         self.names = list(function.variables)
         self.one = len(self.names) == 1
         self.many = len(self.names) > 4
         self.gd = optimizer_name == "gd"
         self.lr = lr
+        self.w, self.digits, self.updates = W, 6, True
+        if terminal is not None:
+            for w, digits, updates in ((W, 6, True), (10, 5, True), (10, 5, False)):
+                self.w, self.digits, self.updates = w, digits, updates
+                if cells(self.header()) <= terminal:
+                    break
+
+    def n(self, x) -> str:
+        return num(x, self.w, self.digits)
 
     def header(self) -> str:
+        w = self.w
         if self.one:
             v = self.names[0]
-            cols = [rjust(tr("step"), 6), v.rjust(W), f"f({v})".rjust(W), f"f′({v})".rjust(W),
-                    ljust(tr("downhill"), 10), rjust(tr("stride"), W), rjust(tr("update"), W)]
+            cols = [rjust(tr("step"), 6), v.rjust(w), f"f({v})".rjust(w), f"f′({v})".rjust(w),
+                    ljust(tr("downhill"), 10), rjust(tr("stride"), w)]
+            cols += [rjust(tr("update"), w)] if self.updates else []
         elif self.many:
             shown = self.names[:3]
-            cols = [rjust(tr("step"), 6), "f".rjust(W), "‖∇f‖".rjust(W), "‖x‖".rjust(W), "‖update‖".rjust(W)]
-            cols += [v.rjust(W) for v in shown] + ["…"]
+            cols = [rjust(tr("step"), 6), "f".rjust(w), "‖∇f‖".rjust(w), "‖x‖".rjust(w)]
+            cols += ["‖update‖".rjust(w)] if self.updates else []
+            cols += [v.rjust(w) for v in shown] + ["…"]
         else:
-            cols = [rjust(tr("step"), 6)] + [v.rjust(W) for v in self.names] + ["f".rjust(W)]
-            cols += [f"∂f/∂{v}".rjust(W) for v in self.names] + ["‖∇f‖".rjust(W)]
-            cols += [f"Δ{v}".rjust(W) for v in self.names]
+            cols = [rjust(tr("step"), 6)] + [v.rjust(w) for v in self.names] + ["f".rjust(w)]
+            cols += [f"∂f/∂{v}".rjust(w) for v in self.names] + ["‖∇f‖".rjust(w)]
+            cols += [f"Δ{v}".rjust(w) for v in self.names] if self.updates else []
         return "  ".join(cols)
 
     def row(self, s: Step) -> str:
         upd = s.update
+        blank = "".rjust(self.w)
         if self.one:
             g = float(s.gradient[0])
             if not math.isfinite(g):
@@ -79,19 +96,22 @@ class Columns:
                 direction = tr("flat")
             else:
                 direction = tr("← left") if g > 0 else tr("→ right")
-            stride = abs(float(upd[0])) if upd is not None else math.nan
-            cells = [str(s.step).rjust(6), num(s.point[0]), num(s.value), num(g), ljust(direction, 10),
-                     num(stride) if upd is not None else "".rjust(W), num(upd[0]) if upd is not None else "".rjust(W)]
+            cells_ = [str(s.step).rjust(6), self.n(s.point[0]), self.n(s.value), self.n(g), ljust(direction, 10),
+                      self.n(abs(float(upd[0]))) if upd is not None else blank]
+            if self.updates:
+                cells_.append(self.n(upd[0]) if upd is not None else blank)
         elif self.many:
-            un = math.sqrt(float(upd @ upd)) if upd is not None else math.nan
             xn = math.sqrt(float(s.point @ s.point))
-            cells = [str(s.step).rjust(6), num(s.value), num(s.gradient_norm), num(xn), num(un) if upd is not None else "".rjust(W)]
-            cells += [num(x) for x in s.point[:3]] + ["…"]
+            cells_ = [str(s.step).rjust(6), self.n(s.value), self.n(s.gradient_norm), self.n(xn)]
+            if self.updates:
+                cells_.append(self.n(math.sqrt(float(upd @ upd))) if upd is not None else blank)
+            cells_ += [self.n(x) for x in s.point[:3]] + ["…"]
         else:
-            cells = [str(s.step).rjust(6)] + [num(x) for x in s.point] + [num(s.value)]
-            cells += [num(g) for g in s.gradient] + [num(s.gradient_norm)]
-            cells += [num(u) for u in upd] if upd is not None else ["".rjust(W)] * len(self.names)
-        return "  ".join(cells)
+            cells_ = [str(s.step).rjust(6)] + [self.n(x) for x in s.point] + [self.n(s.value)]
+            cells_ += [self.n(g) for g in s.gradient] + [self.n(s.gradient_norm)]
+            if self.updates:
+                cells_ += [self.n(u) for u in upd] if upd is not None else [blank] * len(self.names)
+        return "  ".join(cells_)
 
 
 class _Tail:
