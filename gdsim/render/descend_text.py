@@ -47,8 +47,9 @@ def num(x: float, width: int = W, digits: int = 6) -> str:
 class Columns:
     """Which columns a run shows: all coordinates up to four variables, a digest beyond.
 
-    On a terminal narrower than the full table, numbers get 10 columns and 5 digits, and
-    if that is still too wide the Δ columns (the update, −lr·∇f for gd) are left out.
+    On a terminal narrower than the full table, numbers get 10 columns and 5 digits; if that
+    is still too wide the Δ columns (the update, −lr·∇f for gd) are left out, and last the
+    digest of many variables is used.
     """
 
     def __init__(self, function: Function, optimizer_name: str, lr: float, terminal: int | None = None):
@@ -57,10 +58,12 @@ class Columns:
         self.many = len(self.names) > 4
         self.gd = optimizer_name == "gd"
         self.lr = lr
-        self.w, self.digits, self.updates = W, 6, True
+        self.w, self.digits, self.updates, self.shown = W, 6, True, 3
         if terminal is not None:
-            for w, digits, updates in ((W, 6, True), (10, 5, True), (10, 5, False)):
-                self.w, self.digits, self.updates = w, digits, updates
+            layouts = ((W, 6, True, self.many, 3), (10, 5, True, self.many, 3), (10, 5, False, self.many, 3),
+                       (10, 5, False, not self.one, 3), (10, 5, False, not self.one, 2))  # last: the digest
+            for w, digits, updates, many, shown in layouts:
+                self.w, self.digits, self.updates, self.many, self.shown = w, digits, updates, many, shown
                 if cells(self.header()) <= terminal:
                     break
 
@@ -75,7 +78,7 @@ class Columns:
                     ljust(tr("downhill"), 10), rjust(tr("stride"), w)]
             cols += [rjust(tr("update"), w)] if self.updates else []
         elif self.many:
-            shown = self.names[:3]
+            shown = self.names[: self.shown]
             cols = [rjust(tr("step"), 6), "f".rjust(w), "‖∇f‖".rjust(w), "‖x‖".rjust(w)]
             cols += ["‖update‖".rjust(w)] if self.updates else []
             cols += [v.rjust(w) for v in shown] + ["…"]
@@ -105,7 +108,7 @@ class Columns:
             cells_ = [str(s.step).rjust(6), self.n(s.value), self.n(s.gradient_norm), self.n(xn)]
             if self.updates:
                 cells_.append(self.n(math.sqrt(float(upd @ upd))) if upd is not None else blank)
-            cells_ += [self.n(x) for x in s.point[:3]] + ["…"]
+            cells_ += [self.n(x) for x in s.point[: self.shown]] + ["…"]
         else:
             cells_ = [str(s.step).rjust(6)] + [self.n(x) for x in s.point] + [self.n(s.value)]
             cells_ += [self.n(g) for g in s.gradient] + [self.n(s.gradient_norm)]
