@@ -391,4 +391,9 @@ KO: dict[str, str] = {
     "give data: --data FILE.csv, or --synthetic linear": "데이터를 주세요: --data FILE.csv 또는 --synthetic linear",
     "--synthetic: '{value}' is not a known data set; use linear": "--synthetic: '{value}'은(는) 알려진 데이터 세트가 아닙니다. linear 를 쓰세요",
     "--compare-batch: '{value}' is not a batch size (a whole number >= 1, or N for all rows)": "--compare-batch: '{value}'은(는) 배치 크기가 아닙니다 (1 이상의 정수, 또는 모든 행을 뜻하는 N)",
+    "title": "제목",
+    "plot window": "그림 범위",
+    "Show one in full with: gdsim presets NAME; use it with --preset NAME.": "하나를 자세히 보려면: gdsim presets NAME; 쓰려면 --preset NAME.",
+    "global": "전역 최솟값",
+    "local": "국소 최솟값",
 }

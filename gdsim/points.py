@@ -96,8 +96,7 @@ def _vector_point(text: str, names: list[str], option: str) -> np.ndarray:
             raise PointError(tr("{option}: in vector mode write {vector}=NUMBER, one NUMBER, or {n} numbers",
                                   option=option, vector=vector, n=len(names)))
         t = raw
-    parts = [p for p in t.split(",")]
-    numbers = [parse_number(p, option) for p in parts]
+    numbers = [parse_number(p, option) for p in t.split(",")]
     if len(numbers) == 1:
         return np.full(len(names), numbers[0], dtype=float)
     if len(numbers) != len(names):

@@ -40,7 +40,16 @@ def _loss_scale(loss: str, rows: int) -> float:
 # --- models -----------------------------------------------------------------------------------
 
 
-class LinearModel:
+class _SquaredError:
+    """The loss both models share: the sum (sse) or mean (mse) of squared residuals over the rows."""
+
+    def loss(self, theta: np.ndarray, rows: np.ndarray, loss: str = "mse") -> float:
+        scale = _loss_scale(loss, rows.shape[0])
+        residual = self.predict(theta, rows) - rows[:, self._target]
+        return float(residual @ residual) * scale
+
+
+class LinearModel(_SquaredError):
     """ŷ = X·w + b over every column except the target; parameters w_<column> (file order), then b."""
 
     text = "linear"
@@ -67,11 +76,6 @@ class LinearModel:
     def predict(self, theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return rows @ self._weights(theta) + theta[-1]
 
-    def loss(self, theta: np.ndarray, rows: np.ndarray, loss: str = "mse") -> float:
-        scale = _loss_scale(loss, rows.shape[0])
-        residual = self.predict(theta, rows) - rows[:, self._target]
-        return float(residual @ residual) * scale
-
     def loss_and_gradient(self, theta: np.ndarray, rows: np.ndarray, loss: str = "mse") -> tuple[float, np.ndarray]:
         scale = _loss_scale(loss, rows.shape[0])
         residual = self.predict(theta, rows) - rows[:, self._target]
@@ -83,7 +87,7 @@ class LinearModel:
         return float(residual @ residual) * scale, gradient
 
 
-class ExpressionModel:
+class ExpressionModel(_SquaredError):
     """ŷ given as an expression over data columns and parameters (the names that are not columns)."""
 
     def __init__(self, text: str, dataset: Dataset, target: str = "y"):
@@ -115,11 +119,6 @@ class ExpressionModel:
 
     def predict(self, theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return np.asarray(self._value(self._inputs(theta, rows))).reshape(-1)
-
-    def loss(self, theta: np.ndarray, rows: np.ndarray, loss: str = "mse") -> float:
-        scale = _loss_scale(loss, rows.shape[0])
-        residual = self.predict(theta, rows) - rows[:, self._target]
-        return float(residual @ residual) * scale
 
     def loss_and_gradient(self, theta: np.ndarray, rows: np.ndarray, loss: str = "mse") -> tuple[float, np.ndarray]:
         scale = _loss_scale(loss, rows.shape[0])
