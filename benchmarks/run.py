@@ -257,8 +257,8 @@ def engine_run(function, start, optimizer: str, lr: float, steps: int) -> tuple[
 
     tol 0 and ftol 0, so the engine runs every step, checking each point as the command does.
     """
-    from gdsim.descend import check_settings, run
-    from gdsim.optimizers import make_optimizer
+    from gdsim.engine.descend import check_settings, run
+    from gdsim.optim import make_optimizer
 
     settings = check_settings(0.0, 0.0, steps, 1e8)
     rule = make_optimizer(optimizer, lr=lr)
@@ -277,7 +277,7 @@ def per_step(fn: Callable[[int], object], steps: int) -> float:
 
 
 def descend(quick: bool, notes: Notes, torch) -> list[Row]:
-    from gdsim.expr import parse
+    from gdsim.expr.function import parse
 
     start, lr = (0.0, 0.0), 0.001
     function = parse(base.ROSENBROCK)
@@ -346,9 +346,9 @@ def descend(quick: bool, notes: Notes, torch) -> list[Row]:
 VECTOR_PROBE = """\
 import sys, time
 import numpy as np
-from gdsim.descend import check_settings, run
-from gdsim.optimizers import make_optimizer
-from gdsim.vector import parse_vector
+from gdsim.engine.descend import check_settings, run
+from gdsim.optim import make_optimizer
+from gdsim.expr.vector import parse_vector
 start = time.perf_counter()
 function = parse_vector({text!r}, {dim})
 first = next(run(function, np.zeros({dim}), make_optimizer("adam", lr=0.01), check_settings(0.0, 0.0, 1, 1e8)))
@@ -358,11 +358,11 @@ print(time.perf_counter() - start)
 
 def vector(quick: bool, notes: Notes, torch) -> list[Row]:
     try:
-        from gdsim.vector import parse_vector
+        from gdsim.expr.vector import parse_vector
     except ModuleNotFoundError as e:
-        if e.name != "gdsim.vector":
+        if e.name != "gdsim.expr.vector":
             raise
-        notes.append("vector: skipped, gdsim.vector does not exist yet")
+        notes.append("vector: skipped, gdsim.expr.vector does not exist yet")
         return [Row("vector", "adam per step, N = 1,024", None, "numpy loop, analytic gradient", None, at_most(1.5)),
                 Row("vector", "adam per step, N = 1,024", None, "torch autograd + optim.Adam", None, FASTER),
                 Row("vector", "parse to first step, N = 1,024", None, "", None, under(1.0))]
@@ -418,11 +418,11 @@ def vector(quick: bool, notes: Notes, torch) -> list[Row]:
 
 def sgd(quick: bool, notes: Notes, torch) -> list[Row]:
     try:
-        import gdsim.sgd  # noqa: F401
+        import gdsim.engine.sgd  # noqa: F401
     except ModuleNotFoundError as e:
-        if e.name != "gdsim.sgd":
+        if e.name != "gdsim.engine.sgd":
             raise
-        notes.append("sgd: skipped, gdsim.sgd does not exist yet")
+        notes.append("sgd: skipped, gdsim.engine.sgd does not exist yet")
         return [Row("sgd", "one epoch, 1,000,000 x 10, batch 256", None, "numpy minibatch loop", None, at_most(1.3)),
                 Row("sgd", "one epoch, 1,000,000 x 10, batch 256", None, "torch loop, same arrays", None, FASTER),
                 Row("sgd", "one epoch, 60,000 x 784, batch 64", None, "numpy minibatch loop", None, None)]
@@ -439,9 +439,9 @@ def sgd(quick: bool, notes: Notes, torch) -> list[Row]:
 def sgd_epoch(samples: int, features: int, batch: int, lr: float, rounds: int, notes: Notes, torch,
               numpy_target: Target | None, torch_target: Target | None) -> list[Row]:
     """One epoch of gdsim's linear model beside the numpy and torch loops, on the same synthetic data."""
-    from gdsim.data import synthetic_linear
-    from gdsim.optimizers import make_optimizer
-    from gdsim.sgd import LinearModel, train
+    from gdsim.engine.data import synthetic_linear
+    from gdsim.optim import make_optimizer
+    from gdsim.engine.sgd import LinearModel, train
 
     progress(f"sgd: {samples:,} x {features}, batch {batch}: generating the data")
     dataset, _ = synthetic_linear(samples=samples, features=features, noise=0.1, seed=0)
@@ -490,7 +490,7 @@ def sgd_epoch(samples: int, features: int, batch: int, lr: float, rounds: int, n
 
 
 def csv_loading(quick: bool, notes: Notes) -> list[Row]:
-    from gdsim.data import load_csv
+    from gdsim.engine.data import load_csv
 
     rows_n, columns = (100_000 if quick else 1_000_000), 10
     names = [f"x{i}" for i in range(1, columns)] + ["y"]

@@ -27,13 +27,13 @@ except ImportError:  # atheris is optional: the hypothesis fuzzer needs nothing 
 if atheris is not None and __name__ == "__main__":
     # Coverage feedback needs gdsim's bytecode instrumented as it is imported.
     with atheris.instrument_imports(include=["gdsim"]):
-        import gdsim.expr
-        import gdsim.parser
-        import gdsim.vector
+        import gdsim.expr.function
+        import gdsim.expr.parser
+        import gdsim.expr.vector
 else:
-    import gdsim.expr
-    import gdsim.parser
-    import gdsim.vector
+    import gdsim.expr.function
+    import gdsim.expr.parser
+    import gdsim.expr.vector
 
 from gdsim.errors import GdsimError
 
@@ -106,10 +106,10 @@ def check_text(text: str) -> None:
     """Parse `text` every way gdsim does; raise if anything but a GdsimError escapes, or if it is slow."""
     start = time.thread_time()
     for parse in (
-        lambda: gdsim.parser.parse_tree(text),
-        lambda: gdsim.parser.parse_tree(text, vector=True),
-        lambda: gdsim.expr.parse(text).gradient_exprs,
-        lambda: gdsim.vector.parse_vector(text, 3),
+        lambda: gdsim.expr.parser.parse_tree(text),
+        lambda: gdsim.expr.parser.parse_tree(text, vector=True),
+        lambda: gdsim.expr.function.parse(text).gradient_exprs,
+        lambda: gdsim.expr.vector.parse_vector(text, 3),
     ):
         try:
             parse()

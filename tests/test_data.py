@@ -1,4 +1,4 @@
-"""Tests for gdsim.data: CSV files (good ones, and every refusal with its line and column) and synthetic data.
+"""Tests for gdsim.engine.data: CSV files (good ones, and every refusal with its line and column) and synthetic data.
 
 Expected tables are written out by hand next to the CSV text; synthetic data is checked
 against its own definition (y = X·w + b + noise·ε) and against a least-squares fit.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdsim.data import Dataset, load_csv, make_dataset, synthetic_linear
+from gdsim.engine.data import Dataset, load_csv, make_dataset, synthetic_linear
 from gdsim.errors import DataError, OptionError
 
 

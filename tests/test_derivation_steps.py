@@ -11,9 +11,9 @@ import pytest
 import sympy as sp
 from test_expr_sympy import BANK, assert_close, num, sympy_derivatives
 
-from gdsim.derivation import derivation, resolve
-from gdsim.derive import derivation_doc
-from gdsim.expr import parse
+from gdsim.expr.steps import derivation, resolve
+from gdsim.engine.derive import derivation_doc
+from gdsim.expr.function import parse
 
 
 def to_sympy(e, real: dict):

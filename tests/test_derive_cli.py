@@ -60,7 +60,7 @@ def test_json_symbolic_fields(gdsim_cli):
 
 
 def test_json_gradient_strings_are_readable_by_gdsim_and_right(gdsim_cli):
-    from gdsim.expr import parse
+    from gdsim.expr.function import parse
 
     doc = derive_json(gdsim_cli, TEXT)
     for name, sym in (("x", x), ("y", y)):

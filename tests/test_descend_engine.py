@@ -1,4 +1,4 @@
-"""Tests for gdsim.descend: whole walks against torch.optim, the closed form of GD on x², and the stopping rules.
+"""Tests for gdsim.engine.descend: whole walks against torch.optim, the closed form of GD on x², and the stopping rules.
 
 The torch trajectories are checked-in fixtures (tests/fixtures/make_torch_fixtures.py); here the
 gradients come from gdsim's own parser and derivatives, so a match checks the engine end to end.
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gdsim.descend import Result, Step, check_settings, run
+from gdsim.engine.descend import Result, Step, check_settings, run
 from gdsim.errors import OptionError
-from gdsim.expr import parse
-from gdsim.optimizers import make_optimizer
+from gdsim.expr.function import parse
+from gdsim.optim import make_optimizer
 
 DESCEND = json.loads((Path(__file__).parent / "fixtures" / "torch_descend.json").read_text())
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdsim.descend import Step
-from gdsim.expr import parse
+from gdsim.engine.descend import Step
+from gdsim.expr.function import parse
 from gdsim.render.descend_text import Columns, cells
 
 

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gdsim.derive import compute
-from gdsim.expr import parse
-from gdsim.printing import latex, plain, pretty
+from gdsim.engine.derive import compute
+from gdsim.expr.function import parse
+from gdsim.expr.printing import latex, plain, pretty
 
 REL = 1e-10
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gdsim.cli.app import run
-from gdsim.i18n_ko import KO
+from gdsim.i18n.ko import KO
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gdsim"
 TEMPLATE = re.compile(r'\btr\(\s*"((?:[^"\\]|\\.)*)"')

@@ -16,7 +16,7 @@ from gdsim.i18n import set_language
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 HANGUL = re.compile("[\uac00-\ud7a3]")
-PRESET_NAMES = ", ".join(sorted(p.stem for p in (Path(__file__).parents[1] / "gdsim" / "presets").glob("*.toml")))
+PRESET_NAMES = ", ".join(sorted(p.stem for p in (Path(__file__).parents[1] / "gdsim" / "labs" / "presets").glob("*.toml")))
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,8 @@ import pytest
 import sympy as sp
 
 from gdsim.errors import ConfigError, OptionError
-from gdsim.expr import parse
-from gdsim.labs import Lab, get_lab, load_labs, read_lab
+from gdsim.expr.function import parse
+from gdsim.labs.lab import Lab, get_lab, load_labs, read_lab
 
 LECTURE_LABS = ["slope-sign", "partials", "learning-rate", "optimizer-race", "sgd-batches"]
 SUBCOMMANDS = {"derive", "descend", "sgd", "presets", "lab"}

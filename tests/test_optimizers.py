@@ -1,4 +1,4 @@
-"""Tests for gdsim.optimizers: trajectories against torch.optim, closed forms and option checks.
+"""Tests for gdsim.optim: trajectories against torch.optim, closed forms and option checks.
 
 The torch trajectories are checked-in fixtures (tests/fixtures/make_torch_fixtures.py); the
 gradients here are derived by hand, so neither side of a comparison comes from gdsim.
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from gdsim.errors import OptionError
-from gdsim.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from gdsim.optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
 
 DESCEND = json.loads((Path(__file__).parent / "fixtures" / "torch_descend.json").read_text())
 

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gdsim.derive import compute
+from gdsim.engine.derive import compute
 from gdsim.errors import ExpressionError, GdsimError
-from gdsim.expr import parse
-from gdsim.parser import parse_tree
-from gdsim.printing import latex, plain, pretty
+from gdsim.expr.function import parse
+from gdsim.expr.parser import parse_tree
+from gdsim.expr.printing import latex, plain, pretty
 
 # A hang guard, not a benchmark: CPU time of this thread, so a busy machine does not trip it.
 PARSE_SECONDS = 1.0

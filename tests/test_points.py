@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdsim.errors import GdsimError, PointError
-from gdsim.expr import parse
-from gdsim.points import parse_point
+from gdsim.expr.function import parse
+from gdsim.expr.points import parse_point
 
 XY = ("x", "y")
 

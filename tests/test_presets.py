@@ -14,8 +14,8 @@ import pytest
 import sympy as sp
 
 from gdsim.errors import ConfigError, OptionError, PointError
-from gdsim.expr import parse
-from gdsim.presets import OPTIMIZERS, Preset, get_preset, load_presets, nearest_minimum, read_preset
+from gdsim.expr.function import parse
+from gdsim.labs.presets import OPTIMIZERS, Preset, get_preset, load_presets, nearest_minimum, read_preset
 
 x, y, x1, x2 = sp.symbols("x y x1 x2")
 R = sp.Rational

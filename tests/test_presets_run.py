@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from gdsim.cli import app as gdsim_app
-from gdsim.descend import DEFAULT_BOUND, Result, check_settings, run
-from gdsim.expr import parse
-from gdsim.optimizers import make_optimizer
-from gdsim.presets import load_presets, nearest_minimum
+from gdsim.engine.descend import DEFAULT_BOUND, Result, check_settings, run
+from gdsim.expr.function import parse
+from gdsim.optim import make_optimizer
+from gdsim.labs.presets import load_presets, nearest_minimum
 
 PRESETS = load_presets()
 

@@ -538,8 +538,8 @@ def only_gdsim_errors(call) -> None:
 @PROPERTY
 @given(TEXTS)
 def test_the_parser_raises_nothing_but_gdsim_errors(text):
-    from gdsim.expr import parse
-    from gdsim.parser import parse_tree
+    from gdsim.expr.function import parse
+    from gdsim.expr.parser import parse_tree
 
     only_gdsim_errors(lambda: parse_tree(text))
     only_gdsim_errors(lambda: parse_tree(text, vector=True))
@@ -553,7 +553,7 @@ NAMES = st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,3}", fullmatch=True), min_size
 @given(NAMES, st.one_of(st.text(max_size=60), st.lists(st.sampled_from(["x", "y", "=", ",", "1", "-2.5", "1e3", " ",
                                                                           "nan", "inf", "1e999", "١"]), max_size=12).map("".join)))
 def test_point_text_gives_a_finite_point_or_a_point_error(names, text):
-    from gdsim.points import parse_point
+    from gdsim.expr.points import parse_point
 
     start = time.thread_time()
     try:
@@ -568,7 +568,7 @@ def test_point_text_gives_a_finite_point_or_a_point_error(names, text):
 @PROPERTY
 @given(st.data())
 def test_a_named_point_reads_back_the_numbers_written(data):
-    from gdsim.points import parse_point
+    from gdsim.expr.points import parse_point
 
     names = data.draw(NAMES)
     values = {n: data.draw(st.floats(allow_nan=False, allow_infinity=False)) for n in names}
@@ -597,7 +597,7 @@ def toml_file(tmp_path_factory):
 ))
 def test_lab_files_give_options_or_a_config_error(toml_file, content):
     from gdsim.cli.descend import SCHEMA
-    from gdsim.config import load_config
+    from gdsim.labs.config import load_config
 
     toml_file.write_bytes(content)
     only_gdsim_errors(lambda: load_config(str(toml_file), "descend", SCHEMA))

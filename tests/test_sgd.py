@@ -1,7 +1,7 @@
-"""Tests for gdsim.sgd: runs against torch (checked-in fixtures), against minibatch loops written
+"""Tests for gdsim.engine.sgd: runs against torch (checked-in fixtures), against minibatch loops written
 out by hand in numpy, and the run's contract: step records, shuffling, divergence and refusals.
 
-Neither side of a comparison comes from gdsim.sgd: the torch fixtures come from
+Neither side of a comparison comes from gdsim.engine.sgd: the torch fixtures come from
 tests/fixtures/make_torch_fixtures.py, the numpy loops and gradients are written below.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gdsim.data import make_dataset, synthetic_linear
+from gdsim.engine.data import make_dataset, synthetic_linear
 from gdsim.errors import DataError, DomainError, OptionError, PointError
-from gdsim.optimizers import make_optimizer
-from gdsim.sgd import (
+from gdsim.optim import make_optimizer
+from gdsim.engine.sgd import (
     ExpressionModel,
     LinearModel,
     SgdResult,

@@ -1,6 +1,6 @@
-"""Tests for gdsim.vector: vector mode's values and exact gradients, its refusals, and its use by descend.
+"""Tests for gdsim.expr.vector: vector mode's values and exact gradients, its refusals, and its use by descend.
 
-Oracles: the scalar mode (gdsim.expr) on the same function written out component by component
+Oracles: the scalar mode (gdsim.expr.function) on the same function written out component by component
 at small N, torch autograd fixtures at N = 1,024 (tests/fixtures/make_vector_fixtures.py), and a
 hand-written numpy gradient of the Rosenbrock sum for a whole Adam walk.
 """
@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdsim.descend import Result, check_settings, run
+from gdsim.engine.descend import Result, check_settings, run
 from gdsim.errors import ExpressionError, GdsimError, OptionError, PointError
-from gdsim.expr import parse
-from gdsim.optimizers import make_optimizer
-from gdsim.vector import MAX_HESSIAN_DIM, parse_vector
+from gdsim.expr.function import parse
+from gdsim.optim import make_optimizer
+from gdsim.expr.vector import MAX_HESSIAN_DIM, parse_vector
 
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_vector.json").read_text())
 ROSENBROCK = "sum(100*(x[1:]-x[:-1]**2)**2 + (1-x[:-1])**2)"

@@ -48,9 +48,9 @@ def derive(
     if not opts["expression"]:
         raise OptionError(tr("give a function, e.g. gdsim derive \"x**2 + y**2\" --at x=1,y=2 (or --preset NAME)"))
 
-    from gdsim import derive as core
+    from gdsim.engine import derive as core
     from gdsim.cli.options import load_function
-    from gdsim.points import parse_point
+    from gdsim.expr.points import parse_point
 
     function = load_function(opts["expression"], opts["dim"])
     point = parse_point(str(opts["at"]), function.variables, option="--at") if opts["at"] is not None else None

@@ -15,7 +15,7 @@ import typer
 from gdsim.cli.common import Exit, check_format, check_plot_path
 from gdsim.i18n import tr
 from gdsim.cli.options import merge
-from gdsim.config import NUMBERS
+from gdsim.labs.config import NUMBERS
 
 SCHEMA = {
     "expression": str, "start": str, "optimizer": str, "lr": NUMBERS, "momentum": float, "alpha": float,
@@ -76,9 +76,9 @@ def descend(
     if not (math.isfinite(opts["delay"]) and 0 <= opts["delay"] <= 60):
         raise OptionError(tr("--delay must be between 0 and 60 seconds, got {value}", value=opts['delay']))
 
-    from gdsim.descend import check_settings
-    from gdsim.optimizers import make_optimizer
-    from gdsim.points import parse_number, parse_point
+    from gdsim.engine.descend import check_settings
+    from gdsim.optim import make_optimizer
+    from gdsim.expr.points import parse_number, parse_point
 
     from gdsim.cli.options import load_function
 
@@ -97,7 +97,7 @@ def descend(
 
     preset_obj = None
     if opts["preset"]:
-        from gdsim.presets import get_preset
+        from gdsim.labs.presets import get_preset
 
         preset_obj = get_preset(opts["preset"])
     header_notes = []

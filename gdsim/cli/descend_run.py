@@ -16,10 +16,10 @@ import numpy as np
 
 from gdsim.cli.common import (color_wanted, dumps, json_safe, make_console, number_text, print_get, stdout_is_terminal,
                               terminal_width, write)
-from gdsim.descend import Reason, Result, Settings, Step, run
-from gdsim.expr import Function
+from gdsim.engine.descend import Reason, Result, Settings, Step, run
+from gdsim.expr.function import Function
 from gdsim.i18n import tr
-from gdsim.printing import plain
+from gdsim.expr.printing import plain
 
 
 class Terminated(KeyboardInterrupt):
@@ -88,7 +88,7 @@ def nearest(preset, point: dict):
     """The preset's known minimum nearest to `point`, or None (no preset, or another function's variables)."""
     if preset is None or not preset.minima or not isinstance(point, dict) or set(point) != set(preset.start):
         return None
-    from gdsim.presets import nearest_minimum
+    from gdsim.labs.presets import nearest_minimum
 
     return nearest_minimum(preset, point)
 
@@ -245,7 +245,7 @@ class _Keep:
 
 def _text(function, start, optimizers, settings, every, delay, plot, save_plot, preset, start_source, notes) -> int:
     from gdsim.render.descend_text import Columns, StepStream, summary_lines
-    from gdsim.printing import pretty
+    from gdsim.expr.printing import pretty
 
     console = make_console()
     names = list(function.variables)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gdsim.config import load_config
+from gdsim.labs.config import load_config
 from gdsim.i18n import tr
 
 
@@ -46,7 +46,7 @@ def preset_defaults(name: str | None, command: str) -> dict[str, Any]:
     """The options a preset brings to `command` (its function, start and suggested settings)."""
     if not name:
         return {}
-    from gdsim.presets import get_preset
+    from gdsim.labs.presets import get_preset
 
     p = get_preset(name)
     start = ",".join(f"{k}={v!r}" for k, v in p.start.items())
@@ -61,12 +61,12 @@ def preset_defaults(name: str | None, command: str) -> dict[str, Any]:
 def load_function(text: str, dim: int | None):
     """A scalar function, or with --dim N a function of one vector variable."""
     if dim is None:
-        from gdsim.expr import check_compile_size, parse
+        from gdsim.expr.function import check_compile_size, parse
 
         function = parse(text)
         check_compile_size(function)
         return function
-    from gdsim.vector import parse_vector
+    from gdsim.expr.vector import parse_vector
 
     return parse_vector(text, dim)
 

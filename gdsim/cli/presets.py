@@ -46,7 +46,7 @@ def presets(
 ) -> None:
     """List the named classic functions (use one with --preset NAME on derive and descend)."""
     from gdsim.cli.options import merge, setup_language
-    from gdsim.presets import get_preset, load_presets
+    from gdsim.labs.presets import get_preset, load_presets
 
     opts, _ = merge("presets", dict(format=format, get=get, lang=lang), {"format": str, "get": str, "lang": str},
                     {"format": "text"}, config)
@@ -73,7 +73,7 @@ def lab_list(
 ) -> None:
     """The lab exercises, one line each."""
     from gdsim.cli.options import setup_language
-    from gdsim.labs import load_labs
+    from gdsim.labs.lab import load_labs
 
     setup_language(lang)
     fmt = check_format(format, ("text", "json"))
@@ -93,7 +93,7 @@ def lab_show(
 ) -> None:
     """Print a lab's task: what to run, what to observe, what to answer."""
     from gdsim.cli.options import setup_language
-    from gdsim.labs import get_lab
+    from gdsim.labs.lab import get_lab
 
     setup_language(lang)
     fmt = check_format(format, ("text", "json"))

@@ -20,7 +20,7 @@ AUTO_ROWS = 1000  # a long run records about this many rows unless --every says 
 
 
 def _load(opts):
-    from gdsim.data import load_csv, synthetic_linear
+    from gdsim.engine.data import load_csv, synthetic_linear
     from gdsim.errors import OptionError
 
     if opts["synthetic"]:
@@ -60,9 +60,9 @@ def named(names, values) -> dict:
 
 
 def execute(opts, fmt: str) -> int:
-    from gdsim.optimizers import make_optimizer
-    from gdsim.points import parse_point
-    from gdsim.sgd import SgdResult, make_model, train
+    from gdsim.optim import make_optimizer
+    from gdsim.expr.points import parse_point
+    from gdsim.engine.sgd import SgdResult, make_model, train
 
     signal.signal(signal.SIGTERM, _on_sigterm)
     dataset, truth = _load(opts)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gdsim.expr import Function
-from gdsim.printing import latex
+from gdsim.expr.function import Function
+from gdsim.expr.printing import latex
 
 
 def _var(v: str) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from gdsim.derivation import derivation
-from gdsim.expr import Function
+from gdsim.expr.steps import derivation
+from gdsim.expr.function import Function
 from gdsim.i18n import tr
-from gdsim.printing import Printer, pretty
+from gdsim.expr.printing import Printer, pretty
 
 
 def num(x) -> str:

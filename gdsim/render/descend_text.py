@@ -13,8 +13,8 @@ from collections import deque
 
 import numpy as np
 
-from gdsim.descend import Result, Step
-from gdsim.expr import Function
+from gdsim.engine.descend import Result, Step
+from gdsim.expr.function import Function
 from gdsim.i18n import tr
 
 W = 12  # width of a number column

@@ -1,6 +1,6 @@
 """Named presets of classic test functions: the expression, a suggested start and optimizer, and the known minima.
 
-Each preset is a TOML file shipped in the package (gdsim/presets/<name>.toml); this module reads them,
+Each preset is a TOML file shipped in the package (gdsim/labs/presets/<name>.toml); this module reads them,
 checks every key strictly, and answers which listed minimum a point is nearest to.
 """
 
@@ -214,7 +214,7 @@ def read_preset(path: Path | Traversable) -> Preset:
 @cache
 def load_presets() -> dict[str, Preset]:
     """Every preset shipped with gdsim, by name (sorted)."""
-    folder = files("gdsim") / "presets"
+    folder = files("gdsim.labs") / "presets"
     paths = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
     return {preset.name: preset for preset in map(read_preset, paths)}
 

@@ -1,6 +1,6 @@
 """Functions a student types, as exact symbolic expressions with derivatives and fast numerics.
 
-The checked tree from gdsim.parser is built into a SymEngine expression (never from text);
+The checked tree from gdsim.expr.parser is built into a SymEngine expression (never from text);
 derivatives come from our own rule table so that abs and relu differentiate to sign and step.
 """
 
@@ -15,7 +15,7 @@ import symengine as se
 
 from gdsim.errors import DomainError, ExpressionError
 from gdsim.i18n import tr
-from gdsim.parser import (
+from gdsim.expr.parser import (
     Binary,
     Call,
     Const,
@@ -392,7 +392,7 @@ def _numeric(e, env: dict[str, float]) -> float:
 
 
 def _first_undefined(e, env, tr) -> str | None:
-    from gdsim.printing import plain
+    from gdsim.expr.printing import plain
 
     for a in e.args:
         r = _first_undefined(a, env, tr)

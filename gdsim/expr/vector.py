@@ -13,9 +13,9 @@ import numpy as np
 import symengine as se
 
 from gdsim.errors import ExpressionError, OptionError, PointError
-from gdsim.expr import _Builder, english
+from gdsim.expr.function import _Builder, english
 from gdsim.i18n import tr
-from gdsim.parser import (
+from gdsim.expr.parser import (
     VECTOR_FUNCTIONS,
     Binary,
     Call,

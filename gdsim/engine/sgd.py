@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdsim.data import Dataset
+from gdsim.engine.data import Dataset
 from gdsim.errors import DataError, DomainError, OptionError, PointError
-from gdsim.expr import compile_functions, derivative, parse
+from gdsim.expr.function import compile_functions, derivative, parse
 from gdsim.i18n import tr
-from gdsim.optimizers import Optimizer
+from gdsim.optim import Optimizer
 
 LOSSES = ("mse", "sse")
 # The most minibatch updates one run may take (as descend's --max-steps): a typo such as

@@ -12,10 +12,10 @@ import numpy as np
 import symengine as se
 
 from gdsim.errors import ExpressionError, PointError
-from gdsim.expr import Function, check_defined
+from gdsim.expr.function import Function, check_defined
 from gdsim.i18n import tr
-from gdsim.points import format_point
-from gdsim.printing import plain
+from gdsim.expr.points import format_point
+from gdsim.expr.printing import plain
 
 FLAT = 1e-12  # a slope this small reads as flat ground
 # Derivatives larger than this (counted in operations) are unreadable, and printing them takes
@@ -148,8 +148,8 @@ def compute(
 
 def derivation_doc(function: Function, names: list[str]) -> dict:
     """The rule-by-rule derivation of each partial, in plain text, for JSON."""
-    from gdsim.derivation import derivation
-    from gdsim.printing import Printer
+    from gdsim.expr.steps import derivation
+    from gdsim.expr.printing import Printer
 
     out = {}
     for v in names:

@@ -13,10 +13,10 @@ from typing import Iterator
 import numpy as np
 
 from gdsim.errors import GdsimError, OptionError
-from gdsim.expr import Function
+from gdsim.expr.function import Function
 from gdsim.i18n import tr
-from gdsim.optimizers import Optimizer
-from gdsim.points import format_point
+from gdsim.optim import Optimizer
+from gdsim.expr.points import format_point
 
 DEFAULT_TOL = 1e-6
 DEFAULT_MAX_STEPS = 1000

@@ -1,6 +1,6 @@
 """The lab exercises that follow the lecture: a task to print, example commands, and how answers are checked.
 
-Each lab is a TOML file shipped in the package (gdsim/labs/<name>.toml); this module reads and checks them.
+Each lab is a TOML file shipped in the package (gdsim/labs/sheets/<name>.toml); this module reads and checks them.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def lab_from_dict(data: dict, source: str) -> Lab:
 
 def read_lab(path: Path | Traversable) -> Lab:
     """Read and check one lab file; its `name` must match the file name."""
-    from gdsim.presets import read_named
+    from gdsim.labs.presets import read_named
 
     return read_named(path, lab_from_dict)
 
@@ -69,7 +69,7 @@ def read_lab(path: Path | Traversable) -> Lab:
 @cache
 def load_labs() -> dict[str, Lab]:
     """Every lab shipped with gdsim, by name, in the lecture's order."""
-    folder = files("gdsim") / "labs"
+    folder = files("gdsim.labs") / "sheets"
     labs = {lab.name: lab for lab in map(read_lab, (p for p in folder.iterdir() if p.name.endswith(".toml")))}
     ordered = [name for name in LECTURE_ORDER if name in labs]
     return {name: labs[name] for name in ordered + sorted(set(labs) - set(ordered))}

@@ -34,7 +34,7 @@ def language() -> str:
 def tr(template: str, **values) -> str:
     """The template in the current language, filled with `values`."""
     if _language == "ko":
-        from gdsim.i18n_ko import KO
+        from gdsim.i18n.ko import KO
 
         template = KO.get(template, template)
     return template.format(**values) if values else template

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import symengine as se
 
-from gdsim.expr import ONE, ZERO, _outer_derivative, _relu_argument, _step_argument, derivative, step
+from gdsim.expr.function import ONE, ZERO, _outer_derivative, _relu_argument, _step_argument, derivative, step
 
 
 @dataclass(frozen=True)
