@@ -596,7 +596,10 @@ def toml_file(tmp_path_factory):
     st.binary(max_size=80),
 ))
 def test_lab_files_give_options_or_a_config_error(toml_file, content):
-    from gdsim.cli.descend import SCHEMA
+    from gdsim.cli.descend import Options
+    from gdsim.cli.options import schema
+
+    SCHEMA = schema(Options)
     from gdsim.labs.config import load_config
 
     toml_file.write_bytes(content)

@@ -1,24 +1,103 @@
-"""Merging a command's options: the command line wins over --config, which wins over --preset,
-which wins over the built-in defaults."""
+"""Each command's options, declared once as the fields of a frozen dataclass.
+
+From the one declaration come the Typer parameters and their help, the TOML keys and types that
+`--config` accepts, the defaults, and the typed options object the command's runner receives.
+Values are layered: the command line wins over --config (a [command] table over top-level keys),
+which wins over --preset, which wins over the defaults.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import inspect
+import typing
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
-from gdsim.labs.config import load_config
 from gdsim.i18n import tr
+from gdsim.labs.config import NUMBERS, load_config
+
+# The commands whose options may share one lab file, and the modules that declare them.
+DECLARED_IN = {"derive": "gdsim.cli.derive", "descend": "gdsim.cli.descend", "sgd": "gdsim.cli.sgd",
+               "presets": "gdsim.cli.presets"}
 
 
-def merge(command: str, given: dict[str, Any], schema: dict[str, type], defaults: dict[str, Any],
-          config: str | None) -> tuple[dict[str, Any], dict[str, str]]:
-    """The settings in force and, for each, where it came from ("command line", "config", "preset", "default").
+@dataclass(frozen=True)
+class Declared:
+    """How one option is spelled and explained; its type comes from the field's annotation."""
 
-    A preset (--preset, or `preset` in the config file) brings its function, start and suggested settings.
-    """
-    from_file = load_config(config, command, schema, _other_keys(command)) if config else {}
+    flags: tuple[str, ...]  # () for the positional argument
+    help: str
+    kind: Any = None  # what a TOML value may be, when not the annotation's type (NUMBERS)
+    in_file: bool = True  # may be set from a --config file
+
+
+def option(*flags: str, help: str, default: Any = None, kind: Any = None, in_file: bool = True) -> Any:
+    """A command-line option (`--flag`, or `--on/--off` for a switch), with its default after merging."""
+    return dataclasses.field(default=default, metadata={"option": Declared(flags, help, kind, in_file)})
+
+
+def argument(help: str, in_file: bool = True) -> Any:
+    """The command's positional argument (the function's text)."""
+    return dataclasses.field(default=None, metadata={"option": Declared((), help, in_file=in_file)})
+
+
+def declared(cls) -> dict[str, tuple[Declared, type]]:
+    """{field name: (declaration, plain Python type)} in declaration order."""
+    hints = typing.get_type_hints(cls)
+    out = {}
+    for f in dataclasses.fields(cls):
+        kind = hints[f.name]
+        args = [a for a in typing.get_args(kind) if a is not type(None)]
+        out[f.name] = (f.metadata["option"], args[0] if args else kind)
+    return out
+
+
+def schema(cls) -> dict[str, Any]:
+    """The TOML keys a lab file may set for this command, with the type each accepts."""
+    return {name: d.kind or py for name, (d, py) in declared(cls).items() if d.in_file}
+
+
+def defaults(cls) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not None}
+
+
+def typer_callback(cls, command: str, run: Callable[[Any, dict[str, str]], None], doc: str) -> Callable[..., None]:
+    """A function Typer can read (its signature is built from the declaration) that resolves the layers
+    and calls `run(options, source)`."""
+    import typer
+
+    params = []
+    for name, (d, py) in declared(cls).items():
+        if not d.flags:
+            default = typer.Argument(None, help=d.help, show_default=False)
+        else:
+            default = typer.Option(None, *d.flags, help=d.help, show_default=False)
+        params.append(inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default,
+                                        annotation=Optional[py]))
+
+    def callback(**given: Any) -> None:
+        setup_language(given.get("lang"))  # errors in the options themselves are explained in the chosen language
+        opts, source = resolve(cls, command, given)
+        setup_language(getattr(opts, "lang", None))
+        run(opts, source)
+
+    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    callback.__annotations__ = {p.name: p.annotation for p in params}
+    callback.__doc__ = doc
+    callback.__name__ = command
+    return callback
+
+
+def resolve(cls, command: str, given: dict[str, Any]):
+    """The options in force (an instance of `cls`) and, for each, where it came from
+    ("command line", "config", "preset", "default")."""
+    config = given.get("config")
+    keys = schema(cls)
+    from_file = load_config(config, command, keys, _other_keys(command)) if config else {}
     preset_name = given.get("preset") or from_file.get("preset")
-    layers = [("default", defaults), ("preset", preset_defaults(preset_name, command)), ("config", from_file),
-              ("command line", {k: v for k, v in given.items() if v is not None})]
+    layers = [("default", defaults(cls)), ("preset", preset_defaults(preset_name, command) if "preset" in keys else {}),
+              ("config", from_file), ("command line", {k: v for k, v in given.items() if v is not None})]
     settings: dict[str, Any] = {}
     source: dict[str, str] = {}
     for name, layer in layers:
@@ -26,9 +105,7 @@ def merge(command: str, given: dict[str, Any], schema: dict[str, type], defaults
             if v is not None:
                 settings[k] = v
                 source[k] = name
-    for k in schema:
-        settings.setdefault(k, None)
-    return settings, source
+    return cls(**settings), source
 
 
 def setup_language(lang: str | None) -> str:
@@ -71,12 +148,16 @@ def load_function(text: str, dim: int | None):
     return parse_vector(text, dim)
 
 
-def _other_keys(command: str) -> frozenset:
-    """Option names of the other commands (a shared lab file may carry them at the top level)."""
+def options_class(command: str):
     import importlib
 
+    return importlib.import_module(DECLARED_IN[command]).Options
+
+
+def _other_keys(command: str) -> frozenset:
+    """Option names of the other commands (a shared lab file may carry them at the top level)."""
     keys: set[str] = set()
     for name in ("derive", "descend", "sgd"):
         if name != command:
-            keys |= set(importlib.import_module(f"gdsim.cli.{name}").SCHEMA)
+            keys |= set(schema(options_class(name)))
     return frozenset(keys)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import typer
 
 from gdsim.cli.common import Exit, check_format, dumps, print_get, write
+from gdsim.cli.options import argument, option, typer_callback
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:
     if only != "lab":
-        app.command("presets")(presets)
+        app.command("presets")(typer_callback(Options, "presets", presets, "List the named classic functions (use one with --preset NAME on derive and descend)."))
     if only == "presets":
         return
     lab_app = typer.Typer(help="Lab exercises that follow the lecture: list them, print one's task.", no_args_is_help=True)
@@ -37,21 +39,19 @@ def _preset_doc(p) -> dict:
     }
 
 
-def presets(
-    name: Optional[str] = typer.Argument(None, help="Show one preset in full.", show_default=False),
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="text (default) or json.", show_default=False),
-    get: Optional[str] = typer.Option(None, "--get", help="Print one value of the JSON document, e.g. rosenbrock.lr.", show_default=False),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language of the explanations: en or ko.", show_default=False),
-    config: Optional[str] = typer.Option(None, "--config", help="Read options from a TOML file (the command line wins).", show_default=False),
-) -> None:
-    """List the named classic functions (use one with --preset NAME on derive and descend)."""
-    from gdsim.cli.options import merge, setup_language
+@dataclass(frozen=True)
+class Options:
+    name: str | None = argument("Show one preset in full.", in_file=False)
+    format: str = option("--format", "-f", default="text", help="text (default) or json.")
+    get: str | None = option("--get", help="Print one value of the JSON document, e.g. rosenbrock.lr.")
+    lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
+    config: str | None = option("--config", in_file=False, help="Read options from a TOML file (the command line wins).")
+
+
+def presets(opts: Options, source: dict[str, str]) -> None:
     from gdsim.labs.presets import get_preset, load_presets
 
-    opts, _ = merge("presets", dict(format=format, get=get, lang=lang), {"format": str, "get": str, "lang": str},
-                    {"format": "text"}, config)
-    format, get, lang = opts["format"], opts["get"], opts["lang"]
-    setup_language(lang)
+    name, format, get = opts.name, opts.format, opts.get
     fmt = "json" if get else check_format(format, ("text", "json"))
     chosen = [get_preset(name)] if name else list(load_presets().values())
     doc = {p.name: _preset_doc(p) for p in chosen}

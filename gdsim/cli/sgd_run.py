@@ -23,20 +23,20 @@ def _load(opts):
     from gdsim.engine.data import load_csv, synthetic_linear
     from gdsim.errors import OptionError
 
-    if opts["synthetic"]:
-        if opts["synthetic"] != "linear":
-            raise OptionError(tr("--synthetic: '{value}' is not a known data set; use linear", value=opts['synthetic']))
-        return synthetic_linear(opts["samples"], opts["features"], opts["noise"], opts["seed"])
-    return load_csv(opts["data"], opts["target"]), None
+    if opts.synthetic:
+        if opts.synthetic != "linear":
+            raise OptionError(tr("--synthetic: '{value}' is not a known data set; use linear", value=opts.synthetic))
+        return synthetic_linear(opts.samples, opts.features, opts.noise, opts.seed)
+    return load_csv(opts.data, opts.target), None
 
 
 def _batch_sizes(opts, samples: int) -> list[int]:
     from gdsim.errors import OptionError
 
-    if not opts["compare_batch"]:
-        return [opts["batch_size"]]
+    if not opts.compare_batch:
+        return [opts.batch_size]
     sizes = []
-    for part in str(opts["compare_batch"]).split(","):
+    for part in str(opts.compare_batch).split(","):
         p = part.strip()
         if p.lower() in ("n", "all", "full"):
             sizes.append(samples)
@@ -48,10 +48,10 @@ def _batch_sizes(opts, samples: int) -> list[int]:
 
 
 def _auto_every(opts, samples: int, batch: int) -> int:
-    if opts["every"] is not None:
-        return opts["every"]
+    if opts.every is not None:
+        return opts.every
     per_epoch = math.ceil(samples / max(1, min(batch, samples)))
-    total = per_epoch * max(1, opts["epochs"])
+    total = per_epoch * max(1, opts.epochs)
     return 1 if total <= 2 * AUTO_ROWS else math.ceil(total / AUTO_ROWS)
 
 
@@ -60,28 +60,28 @@ def named(names, values) -> dict:
 
 
 def execute(opts, fmt: str) -> int:
-    from gdsim.optim import make_optimizer
+    from gdsim.optim import HYPER_PARAMETERS, make_optimizer
     from gdsim.expr.points import parse_point
     from gdsim.engine.sgd import SgdResult, make_model, train
 
     signal.signal(signal.SIGTERM, _on_sigterm)
     dataset, truth = _load(opts)
-    model = make_model(opts["model"], dataset, opts["target"])
+    model = make_model(opts.model, dataset, opts.target)
     names = list(model.params)
-    init = parse_point(str(opts["init"]), names, option="--init") if opts["init"] is not None else None
-    optimizer = make_optimizer(opts["optimizer"], lr=opts["lr"],
-                               **{k: opts[k] for k in ("momentum", "alpha", "beta1", "beta2", "eps")})
+    init = parse_point(str(opts.init), names, option="--init") if opts.init is not None else None
+    optimizer = make_optimizer(opts.optimizer, lr=opts.lr,
+                               **{k: getattr(opts, k) for k in HYPER_PARAMETERS})
     sizes = _batch_sizes(opts, dataset.samples)
     header = {
-        "model": opts["model"],
+        "model": opts.model,
         "params": names,
-        "loss": opts["loss"],
-        "epochs": opts["epochs"],
+        "loss": opts.loss,
+        "epochs": opts.epochs,
         "samples": dataset.samples,
-        "seed": opts["seed"],
-        "shuffle": bool(opts["shuffle"]),
+        "seed": opts.seed,
+        "shuffle": bool(opts.shuffle),
         "data": dataset.source,
-        "target": opts["target"],
+        "target": opts.target,
         "optimizer": {"name": optimizer.name, **optimizer.hyper},
     }
     if truth is not None:
@@ -93,8 +93,8 @@ def execute(opts, fmt: str) -> int:
     text = fmt == "text"
     console = make_console() if text else None
     # Every option is checked (train refuses bad ones before its first step) before anything is shown.
-    walks = [train(model, dataset, optimizer, batch_size=batch, epochs=opts["epochs"], loss=opts["loss"],
-                   shuffle=opts["shuffle"], seed=opts["seed"], every=_auto_every(opts, dataset.samples, batch), init=init)
+    walks = [train(model, dataset, optimizer, batch_size=batch, epochs=opts.epochs, loss=opts.loss,
+                   shuffle=opts.shuffle, seed=opts.seed, every=_auto_every(opts, dataset.samples, batch), init=init)
              for batch in sizes]
     if text:
         _intro(console, dataset, model, opts, optimizer, truth, sizes)
@@ -109,7 +109,7 @@ def execute(opts, fmt: str) -> int:
         run_header = {**header, "batch_size": batch, "every": every}
         steps: list[dict] = []
         curve: tuple[list[float], list[float]] = ([], [])
-        stream = _Rows(console, names, opts["delay"]) if text and not comparison else None
+        stream = _Rows(console, names, opts.delay) if text and not comparison else None
         if fmt == "ndjson":
             out.write(json.dumps(json_safe({"type": "run", **({"run": i} if comparison else {}), **run_header}), ensure_ascii=False) + "\n")
             out.flush()
@@ -164,17 +164,17 @@ def execute(opts, fmt: str) -> int:
             break
     if fmt == "json":
         doc = runs[0] if not comparison else {**header, "runs": runs}
-        if opts["get"]:
-            print_get(doc, opts["get"])
+        if opts.get:
+            print_get(doc, opts.get)
         else:
             write(dumps(doc))
     sys.stderr.write("".join(messages))
     if text:
         _summary(console, names, results, sizes, truth, comparison)
     plots = None
-    if (text and opts["plot"] and not interrupted) or opts["save_plot"]:
+    if (text and opts.plot and not interrupted) or opts.save_plot:
         plots = _plots(dataset, model, opts, results, curves, color_wanted() and text)
-    if text and opts["plot"] and not interrupted:
+    if text and opts.plot and not interrupted:
         for block in plots:
             console.print("")
             if color_wanted():
@@ -183,10 +183,10 @@ def execute(opts, fmt: str) -> int:
                 console.print(Text.from_ansi(block), soft_wrap=True)
             else:
                 console.print(block, markup=False, highlight=False, soft_wrap=True)
-    if opts["save_plot"]:
+    if opts.save_plot:
         from gdsim.cli.descend_run import write_plot_file
 
-        write_plot_file(opts["save_plot"], _plots(dataset, model, opts, results, curves, False))
+        write_plot_file(opts.save_plot, _plots(dataset, model, opts, results, curves, False))
     statuses = {r.status for r in results}
     if "interrupted" in statuses:
         return 130
@@ -242,19 +242,19 @@ def _intro(console, dataset, model, opts, optimizer, truth, sizes):
     say = lambda line, style=None: console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
     cols = ", ".join(dataset.names)
     say(tr("data: {source} — {n} rows, columns {cols}", source=dataset.source, n=dataset.samples, cols=cols), "bold")
-    if opts["model"].strip() == "linear":
-        feats = [n for n in dataset.names if n != opts["target"]]
+    if opts.model.strip() == "linear":
+        feats = [n for n in dataset.names if n != opts.target]
         shown = " + ".join(f"w_{c}·{c}" for c in feats[:3]) + (" + …" if len(feats) > 3 else "")
         say(tr("model: ŷ = {m} + b", m=shown))
     else:
-        say(tr("model: ŷ = {m}", m=opts["model"]))
+        say(tr("model: ŷ = {m}", m=opts.model))
     say(tr("parameters to find: {p}", p=", ".join(model.params[:8]) + (" …" if len(model.params) > 8 else "")))
-    loss = "L(θ) = Σᵢ (ŷᵢ − yᵢ)²" if opts["loss"] == "sse" else "L(θ) = (1/B) Σᵢ (ŷᵢ − yᵢ)²"
+    loss = "L(θ) = Σᵢ (ŷᵢ − yᵢ)²" if opts.loss == "sse" else "L(θ) = (1/B) Σᵢ (ŷᵢ − yᵢ)²"
     say(tr("loss on each minibatch of B rows: {l}", l=loss))
     params = ", ".join(f"{k}={v:g}" for k, v in optimizer.hyper.items())
-    order = tr("shuffled every epoch (seed {s})", s=opts["seed"]) if opts["shuffle"] else tr("in file order")
+    order = tr("shuffled every epoch (seed {s})", s=opts.seed) if opts.shuffle else tr("in file order")
     say(tr("optimizer: {name} ({params}); batch size {b}; {e} epochs; rows {order}",
-           name=optimizer.name, params=params, b=",".join(map(str, sizes)), e=opts["epochs"], order=order))
+           name=optimizer.name, params=params, b=",".join(map(str, sizes)), e=opts.epochs, order=order))
     say(tr("Each step: take the next minibatch, feel the slope of its loss, step downhill."), "dim")
 
 
@@ -299,10 +299,10 @@ def _plots(dataset, model, opts, results, curves, color) -> list[str]:
     w, h = P.plot_size(terminal_width())
     blocks = [P.value_vs_step(curves, width=w, height=h, color=color, ylabel="loss", xlabel="epoch",
                               title=tr("full-data loss against epoch"))]
-    feats = [n for n in dataset.names if n != opts["target"]]
+    feats = [n for n in dataset.names if n != opts.target]
     if len(feats) == 1 and len(results) == 1 and dataset.samples > 0:
         x = dataset.column(feats[0])
-        y = dataset.column(opts["target"])
+        y = dataset.column(opts.target)
         lo, hi = float(np.min(x)), float(np.max(x))
         grid = np.linspace(lo, hi, 100)
         rows = np.zeros((grid.size, len(dataset.names)))
@@ -310,5 +310,5 @@ def _plots(dataset, model, opts, results, curves, color) -> list[str]:
         with np.errstate(all="ignore"):
             line = model.predict(results[0].params, rows)
         blocks.append(P.data_with_line(x, y, grid, line, width=w, height=h, color=color,
-                                       title=tr("the data and the fitted model"), xlabel=feats[0], ylabel=opts["target"]))
+                                       title=tr("the data and the fitted model"), xlabel=feats[0], ylabel=opts.target))
     return blocks

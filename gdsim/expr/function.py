@@ -305,6 +305,8 @@ def _as_doubles(e):
 class Function:
     """A parsed scalar function: its expression, variables (natural order), derivatives and numerics."""
 
+    is_vector = False  # named variables x, y, ... (VectorFunction is the one-vector form)
+
     def __init__(self, text: str, expr, variables: tuple[str, ...]):
         self.text = text
         self.expr = expr

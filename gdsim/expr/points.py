@@ -33,10 +33,13 @@ def parse_number(text: str, what: str) -> float:
     return value
 
 
-def parse_point(text: str, variables, *, option: str = "--at") -> np.ndarray:
-    """Parse a point for the given variables (in order); see the module docstring for the forms."""
+def parse_point(text: str, variables, *, option: str = "--at", vector: bool = False) -> np.ndarray:
+    """Parse a point for the given variables (in order); see the module docstring for the forms.
+
+    With `vector`, the variables are the components x[0], x[1], ... of one vector variable.
+    """
     names = list(variables)
-    if names and names[0].endswith("[0]"):
+    if vector:
         return _vector_point(text, names, option)
     listing = ", ".join(names)
     if len(text) > MAX_POINT_TEXT:

@@ -519,6 +519,8 @@ class VectorFunction:
     One VectorFunction reuses its arrays on every call, so it is not for use by several threads.
     """
 
+    is_vector = True  # its variables are the components x[0], x[1], ... of one vector
+
     def __init__(self, text: str, name: str, dim: int, compiler: _Compiler, root: _Op, gradient: np.ndarray):
         self.text = text
         self.expr = None
