@@ -97,15 +97,20 @@ def _recorded(s: Step, every: int) -> bool:
     return s.step % every == 0 or s.update is None
 
 
-def _walk(function, start, optimizer, settings, every, on_step, on_each=None):
-    """Run one walk, calling on_step for each recorded step (and on_each for every step, for the plots);
-    returns the Result (interrupted on Ctrl-C)."""
+def _walk(function, start, optimizer, settings, every, on_step, keep=None, on_each=None):
+    """Run one walk, calling on_step for each step shown (every Nth, the first and the last), and
+    keep.add and on_each for the samples the plots keep; returns the Result (interrupted on Ctrl-C).
+
+    The engine builds a record only for the steps asked for: the shown ones, and the plot's."""
+    record = every if keep is None else (lambda k: k % every == 0 or k % keep.stride == 0)
     last = None
     try:
-        for rec in run(function, start, optimizer, settings):
+        for rec in run(function, start, optimizer, settings, record):
             if isinstance(rec, Result):
                 return rec, None
             last = rec
+            if keep is not None:
+                keep.add(rec)
             if on_each is not None:
                 on_each(rec)
             if _recorded(rec, every):
@@ -173,7 +178,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
         if fmt == "ndjson":
             out.write(json.dumps(json_safe({"type": "run", **({"run": i} if comparison else {}), **header}), ensure_ascii=False) + "\n")
             out.flush()
-        result, stop = _walk(function, start, opt, settings, every, on_step, thin.add if save_plot else None)
+        result, stop = _walk(function, start, opt, settings, every, on_step, thin if save_plot else None)
         results.append(result)
         rdoc = result_doc(result, names, preset)
         if fmt == "ndjson":
@@ -233,6 +238,11 @@ class _Keep:
 
         self.t = Thinned()
 
+    @property
+    def stride(self) -> int:
+        """Every how many steps the plots keep a sample now (it doubles as a run grows)."""
+        return self.t.stride
+
     def add(self, s):
         self.t.add(s)
 
@@ -274,11 +284,7 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         keep = _Keep()
 
         try:
-            def on_each(s, keep=keep, stream=stream):
-                keep.add(s)
-                stream.tick(s)
-
-            result, stop = _walk(function, start, opt, settings, every, stream.show, on_each)
+            result, stop = _walk(function, start, opt, settings, every, stream.show, keep, stream.tick)
         finally:
             stream.close()
         results.append(result)
@@ -303,7 +309,7 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         labels = _labels(optimizers)
         for opt, label in zip(optimizers, labels):
             keep = _Keep()
-            result, stop = _walk(function, start, opt, settings, every, lambda s: None, keep.add)
+            result, stop = _walk(function, start, opt, settings, every, lambda s: None, keep)
             results.append(result)
             plots[label] = keep
             point = ", ".join(f"{v}={number_text(x, '.6g')}" for v, x in zip(names[:3], result.point))

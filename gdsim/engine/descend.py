@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -133,8 +133,74 @@ def _hint(function: Function, start: np.ndarray, optimizer: Optimizer, k: int, a
     return at_start if k == 0 else stability_hint(function, start, optimizer)
 
 
-def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: Settings = Settings()) -> Iterator[Step | Result]:
-    """Walk downhill from `start`; yield a Step per point visited, then one Result."""
+def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: Settings = Settings(),
+        record: int | Callable[[int], bool] = 1) -> Iterator[Step | Result]:
+    """Walk downhill from `start`; yield a Step per recorded point, then one Result.
+
+    `record` says which points a consumer needs: every Nth (an int) or those where record(k) is
+    true; the last point is always recorded, and so is the point a Ctrl-C stopped the walk at
+    (that Step comes just before the KeyboardInterrupt). A function of a few named variables
+    walks in gdsim.engine.fast, which yields the same records at a fraction of the cost.
+    """
+    from gdsim.engine import fast
+
+    steps = fast.walk(function, start, optimizer, settings, record)
+    yield from steps if steps is not None else recorded(walk_exact(function, start, optimizer, settings), record)
+
+
+def recorded(records: Iterator[Step | Result], record: int | Callable[[int], bool]) -> Iterator[Step | Result]:
+    """The records `record` asks for, the last point always, and the point a Ctrl-C stopped at."""
+    keep = (lambda k: k % record == 0) if isinstance(record, int) else record
+    last = None  # the latest point reached that the consumer has not been given
+    try:
+        for rec in records:
+            last = rec
+            if isinstance(rec, Result) or rec.update is None or keep(rec.step):
+                last = None
+                yield rec
+    except KeyboardInterrupt:
+        if last is not None:
+            yield Step(last.step, last.point, last.value, last.gradient, last.gradient_norm, None)
+        raise
+
+
+def ending(function: Function, start: np.ndarray, optimizer: Optimizer, settings: Settings, k: int, point: np.ndarray,
+           value: float, gradient: np.ndarray, norm: float, previous_value: float) -> Result | None:
+    """The Result when the walk stops at point k (walk_exact's stopping rules, in its order), else None."""
+    names = function.variables
+    if not (np.abs(point) <= settings.bound).all():
+        hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
+        reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
+                        {"k": k, "bound": f"{settings.bound:g}", "where": format_point(names, point), "hint": hint})
+        return Result("diverged", reason, k, point, value, norm)
+    if not math.isfinite(value) or not math.isfinite(norm):
+        cause = function.undefined_reason(point, lambda template, **values: Reason(template, values))
+        if cause and "overflows" not in str(cause):
+            reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": format_point(names, point), "cause": cause})
+        else:
+            hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
+            if cause:  # name the part that overflows
+                hint = Reason("{cause}; {hint}", {"cause": cause, "hint": hint})
+            reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
+                            {"k": k, "where": format_point(names, point), "hint": hint})
+        return Result("diverged", reason, k, point, value, norm)
+    if norm <= settings.tol:
+        return Result("converged", Reason("flat ground: ‖∇f‖ = {norm} ≤ --tol {tol} at step {k}",
+                                          {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm)
+    if settings.ftol > 0 and k > 0 and abs(value - previous_value) <= settings.ftol:
+        change = abs(value - previous_value)
+        return Result("converged", Reason("f stopped changing: |f(k) - f(k-1)| = {change} ≤ --ftol {ftol} at step {k}",
+                                          {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm)
+    if k >= settings.max_steps:
+        return Result("max_steps",
+                      Reason("stopped after --max-steps {n} updates with ‖∇f‖ = {norm} still above --tol {tol}",
+                             {"n": settings.max_steps, "norm": f"{norm:.3g}", "tol": f"{settings.tol:g}"}),
+                      k, point, value, norm)
+    return None
+
+
+def walk_exact(function: Function, start: np.ndarray, optimizer: Optimizer, settings: Settings = Settings()) -> Iterator[Step | Result]:
+    """The walk on numpy arrays, for any function and optimizer: a Step per point visited, then one Result."""
     names = function.variables
     point = np.array(start, dtype=float)
     state = optimizer.init(point)
