@@ -9,8 +9,6 @@ import re
 import signal
 import sys
 
-import typer
-
 from gdsim import __version__
 
 # Each subcommand lives in its own module; `register(app)` adds it. Building every command's
@@ -24,14 +22,23 @@ COMMANDS = {
 }
 
 
+# The commands whose module holds `Options` and a runner function of the command's name: a plain
+# command line for them is read without typer (options.read_command_line).
+QUICK = ("derive", "descend", "sgd")
+
+
 def _version(value: bool):
+    import typer
+
     if value:
         print(f"gdsim {__version__}")
         raise typer.Exit(0)
 
 
-def build_app(only: str | None = None) -> typer.Typer:
+def build_app(only: str | None = None) -> "typer.Typer":
     """The Typer app with every command, or with just `only` (what a normal run needs)."""
+    import typer
+
     application = typer.Typer(
         name="gdsim",
         help="A terminal lab for derivatives and gradient descent: derive, descend, and minibatch SGD.",
@@ -91,8 +98,18 @@ def run(args: list[str]) -> int:
     from gdsim.errors import GdsimError
 
     first = next((a for a in args if not a.startswith("-")), None)
-    command = typer.main.get_command(build_app(first))
     try:
+        if args and args[0] in QUICK:
+            from gdsim.cli.options import invoke, read_command_line
+
+            module = importlib.import_module(COMMANDS[args[0]])
+            given = read_command_line(module.Options, args[1:])
+            if given is not None:
+                invoke(module.Options, args[0], getattr(module, args[0]), given)
+                return 0
+        import typer.main
+
+        command = typer.main.get_command(build_app(first))
         result = command.main(args=args, prog_name="gdsim", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except Exit as e:

@@ -9,18 +9,17 @@ from __future__ import annotations
 import os
 import sys
 
-import typer
-
 from gdsim.errors import GdsimError, OptionError
 from gdsim.i18n import tr
 
 FORMATS = ("text", "json", "ndjson", "csv", "latex")
 
 
-class Exit(typer.Exit):
+class Exit(Exception):
     """Leave the command with this exit code (after output has been written).
 
-    A typer.Exit, so that typer (and its CliRunner) report the code as the exit status.
+    Under typer it becomes a typer.Exit (options.typer_callback), so that typer and its CliRunner
+    report the code as the exit status; typer itself is imported only when a run needs it.
     """
 
     def __init__(self, code: int):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import typer
 
 from gdsim.cli.common import Exit, check_format
 from gdsim.render.machine import dumps, print_get, write
@@ -28,7 +27,7 @@ class Options:
     dim: int | None = option("--dim", help="Vector mode: the variable is a vector of this many components.")
 
 
-def register(app: typer.Typer, only: str | None = None) -> None:
+def register(app: "typer.Typer", only: str | None = None) -> None:
     app.command("derive")(typer_callback(Options, "derive", derive, "Derivatives, the gradient at a point and which way is downhill."))
 
 

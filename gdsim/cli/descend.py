@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import typer
 
 from gdsim.cli.common import Exit, check_format, check_plot_path
 from gdsim.cli.options import NUMBERS, argument, option, typer_callback
@@ -44,7 +43,7 @@ class Options:
     dim: int | None = option("--dim", help="Vector mode: the variable is a vector of this many components (x[0], x[1:], sum, dot, ...).")
 
 
-def register(app: typer.Typer, only: str | None = None) -> None:
+def register(app: "typer.Typer", only: str | None = None) -> None:
     app.command("descend")(typer_callback(Options, "descend", descend, DOC))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import typer
 
 from gdsim.cli.common import Exit, check_format, check_plot_path
 from gdsim.i18n import tr
@@ -50,7 +49,7 @@ class Options:
     delay: float = option("--delay", default=0.0, help="Seconds to wait after each shown step.")
 
 
-def register(app: typer.Typer, only: str | None = None) -> None:
+def register(app: "typer.Typer", only: str | None = None) -> None:
     app.command("sgd")(typer_callback(Options, "sgd", sgd, "Fit a model to data by minibatch stochastic gradient descent."))
 
 
