@@ -8,7 +8,6 @@ file, the key and the expected type.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 from gdsim.errors import ConfigError
@@ -60,6 +59,8 @@ def _as_option_text(value) -> str:
 
 
 def read_toml(path: str) -> dict:
+    import tomllib  # only a run with a lab file pays for it
+
     p = Path(path)
     if not p.exists():
         raise ConfigError(tr("--config {path}: no such file", path=path))
