@@ -1,6 +1,7 @@
-"""The fast walk (gdsim.engine.fast) against the exact one (descend.walk_exact): the same records, step
-for step, on every torch fixture and at every way a walk can end, and it is the walk run() takes for a
-function of a few named variables. Against torch itself: tests/test_descend_engine.py, through run().
+"""The fast walks (gdsim.engine.fast) against the exact one (descend.walk_exact): the same records, step
+for step, on every torch fixture and at every way a walk can end, and they are the walks run() takes for
+a function of a few named variables and in vector mode. Against torch itself: test_descend_engine.py
+and test_vector.py, through run().
 """
 
 from __future__ import annotations
@@ -183,8 +184,87 @@ def test_run_takes_the_exact_walk_beyond_eight_variables(monkeypatch):
     assert taken and records[-1].steps == 5
 
 
-def test_vector_mode_takes_the_exact_walk():
+# --- vector mode ------------------------------------------------------------------------------
+
+
+def both_vector(text, dim, start, name="gd", tol=0.0, ftol=0.0, max_steps=200, bound=1e8, record=1, **hyper):
     from gdsim.expr.vector import parse_vector
 
-    function = parse_vector("sum(x**2)", 3)
-    assert not fast.eligible(function, np.ones(3), make_optimizer("gd"))
+    function = parse_vector(text, dim)
+    optimizer = make_optimizer(name, **hyper)
+    settings = check_settings(tol, ftol, max_steps, bound)
+    start = np.broadcast_to(np.asarray(start, dtype=float), (dim,)).copy()
+    quick = fast.walk(function, start, optimizer, settings, record)
+    assert quick is not None
+    return list(quick), list(recorded(walk_exact(function, start, optimizer, settings), record))
+
+
+VECTOR_WALKS = {
+    "chained Rosenbrock": ("sum(100*(x[1:]-x[:-1]**2)**2 + (1-x[:-1])**2)", 64, 0.0, dict(lr=0.001)),
+    "a bowl, converged": ("sum((x-1)**2) + 0.1*sum(x**4)", 9, 3.0, dict(lr=0.05, tol=1e-6, max_steps=5000)),
+    "ftol": ("sum((x-1)**2)", 5, 3.0, dict(lr=0.05, ftol=1e-10, max_steps=5000)),
+    "beyond --bound": ("sum(x**2)", 4, 3.0, dict(lr=1.5, bound=1e3, max_steps=1000)),
+    "leaves the domain": ("sum(log(x)) + sum(x**2)", 3, 0.3, dict(lr=0.5, max_steps=1000)),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("walk", list(VECTOR_WALKS))
+def test_both_walks_agree_in_vector_mode(walk, name):
+    text, dim, start, options = VECTOR_WALKS[walk]
+    if name not in ("gd", "momentum", "nesterov") and walk != "beyond --bound":
+        options = {**options, "lr": options["lr"] / 10}
+    quick, exact = both_vector(text, dim, start, name, **options)
+    assert_same(quick, exact, tolerance=0.0)  # the same operations in the same order: the same numbers
+
+
+def test_vector_walks_cover_every_status():
+    ends = [both_vector(text, dim, start, "gd", **options)[0][-1] for text, dim, start, options in VECTOR_WALKS.values()]
+    assert {r.status for r in ends} == {"converged", "max_steps", "diverged"}
+
+
+@pytest.mark.parametrize("beta1", [0.3, 0.9])
+def test_vector_adam_in_both_forms_of_the_lerp(beta1):
+    quick, exact = both_vector("sum((x-1)**2) + 0.1*sum(x**4)", 6, -2.0, "adam", lr=0.05, beta1=beta1, max_steps=300)
+    assert_same(quick, exact, tolerance=0.0)
+
+
+def test_vector_mode_records_only_what_is_asked_and_keeps_them_apart():
+    quick, exact = both_vector("sum(x**2)", 5, 2.0, "momentum", lr=0.01, max_steps=100, record=30)
+    assert_same(quick, exact, tolerance=0.0)
+    assert [s.step for s in quick[:-1]] == [0, 30, 60, 90, 100]
+    # records own their arrays: the walk's buffers moved on, the records did not
+    assert len({id(s.point) for s in quick[:-1]}) == 5
+    assert quick[0].point.tolist() == [2.0] * 5
+
+
+@pytest.mark.parametrize("at", [0, 6, 9])
+def test_a_ctrl_c_in_vector_mode(at):
+    from gdsim.expr.vector import parse_vector
+
+    def record(k):
+        if k == at:
+            raise KeyboardInterrupt
+        return k % 3 == 0
+
+    streams = []
+    for walk in (fast.walk, lambda f, s, o, st, r: recorded(walk_exact(f, s, o, st), r)):
+        records = []
+        with pytest.raises(KeyboardInterrupt):
+            for rec in walk(parse_vector("sum(x**2)", 4), np.ones(4), make_optimizer("rmsprop", lr=0.1),
+                            check_settings(0.0, 0.0, 100, 1e8), record):
+                records.append(rec)
+        streams.append(records)
+    quick, exact = streams
+    assert [s.step for s in quick] == [s.step for s in exact]
+    assert quick[-1].step == at and quick[-1].update is None and exact[-1].update is None
+    np.testing.assert_array_equal(quick[-1].point, exact[-1].point)
+
+
+def test_run_takes_the_fast_walk_in_vector_mode(monkeypatch):
+    from gdsim.expr.vector import parse_vector
+
+    monkeypatch.setattr(descend, "walk_exact", _no_exact_walk)
+    records = list(run(parse_vector("sum((x-2)**2)", 1000), np.zeros(1000), make_optimizer("adam", lr=0.01),
+                       check_settings(0.0, 0.0, 20, 1e8)))
+    assert records[-1].steps == 20

@@ -1,9 +1,12 @@
-"""The hiker's walk at the speed of a hand-written loop, for a function of a few named variables.
+"""The hiker's walk at the speed of a hand-written loop: for a function of a few named variables, and
+in vector mode.
 
-f and ∇f are the ones the exact walk uses (one compiled SymEngine function, called through its
-C entry point into preallocated buffers), and the update rules are gdsim.optim's, written out on
-plain floats with the same operations in the same order, so a fast walk yields the very records
-the exact walk (gdsim.engine.descend.walk_exact) yields; tests/test_fast_walk.py holds them equal.
+f and ∇f are the ones the exact walk uses (for named variables, one compiled SymEngine function
+called through its C entry point into preallocated buffers; in vector mode, the function's tape),
+and the update rules are gdsim.optim's with the same operations in the same order (on plain floats,
+or in place in preallocated arrays), so a fast walk yields the very records the exact walk
+(gdsim.engine.descend.walk_exact) yields; tests/test_fast_walk.py holds them equal. Either builds
+a Step only for the points its consumer asks for.
 
 The loop of each (optimizer, dimension) is generated once from the templates below and compiled
 with Python's own compiler: its text is made of this module's strings and of coordinate numbers
@@ -85,6 +88,8 @@ def walk(function: Function, start, optimizer: Optimizer, settings: Settings,
          record: int | Callable[[int], bool] = 1) -> Iterator[Step | Result] | None:
     """The fast walk's records (a Step for every recorded point, then one Result), or None when
     the run is not eligible() and the exact walk must compute it."""
+    if vector_eligible(function, start, optimizer):
+        return vector_walk(function, np.array(start, dtype=float), optimizer, settings, record)
     if not eligible(function, start, optimizer):
         return None
     import ctypes
@@ -180,7 +185,7 @@ def _loop(rule: str, d: int, every: bool, ftol: bool, small_weight: bool):
         *[f"            inputs[{i}] = x{i}" for i in each],
         "            call(out_address, in_address, data)",
         f"            value, {gs} = outputs",
-        # ‖∇f‖ summed in the order numpy's g @ g sums at these lengths; gradient_norm() past overflow
+        # ‖∇f‖ summed in the order numpy's dot sums at these lengths (gradient_norm); past overflow, gradient_norm()
         "            squared = " + " + ".join(f"g{i} * g{i}" for i in each),
         f"            norm = sqrt(squared) if squared < INF else c.slow_norm(({gs}))",
         f"            if not ({going}):",
@@ -209,3 +214,117 @@ def _loop(rule: str, d: int, every: bool, ftol: bool, small_weight: bool):
     namespace: dict = {}
     exec(compile("\n".join(lines) + "\n", f"<gdsim fast walk: {rule}, {d} variables>", "exec"), namespace)
     return namespace["walk"]
+
+
+# --- vector mode ------------------------------------------------------------------------------
+
+
+def vector_eligible(function, start, optimizer: Optimizer) -> bool:
+    """A function of one vector variable (--dim N) and one of the six classic rules."""
+    rule = RULES.get(optimizer.name)
+    return (rule is not None and set(optimizer.hyper) == rule[0] and getattr(function, "is_vector", False)
+            and np.shape(start) == (function.dimension,))
+
+
+def vector_walk(function, start: np.ndarray, optimizer: Optimizer, settings: Settings,
+                record: int | Callable[[int], bool]) -> Iterator[Step | Result]:
+    """The walk in vector mode with the update rules working in place in preallocated arrays (the
+    same operations as gdsim.optim's, so the same numbers), one floating-point guard per step, and a
+    Step built only for the points asked for."""
+    keep = (lambda k: k % record == 0) if isinstance(record, int) else record
+    update = _in_place(optimizer, function.dimension)
+    bound, tol, ftol, max_steps = settings.bound, settings.tol, settings.ftol, settings.max_steps
+    value_and_gradient, errstate, sqrt, isfinite = function.value_and_gradient, np.errstate, math.sqrt, math.isfinite
+    x = start.copy()
+    k, previous_value, yielded = 0, math.nan, -1
+    try:
+        while True:
+            value, gradient = value_and_gradient(x)
+            step = None
+            with errstate(all="ignore"):  # one guard for the whole step
+                squared = float(np.dot(gradient, gradient))
+                norm = sqrt(squared) if isfinite(squared) else gradient_norm(gradient)
+                # the stopping rules of descend.walk_exact; ending() says which and why
+                if (not (np.abs(x) <= bound).all() or not isfinite(value) or not isfinite(norm) or norm <= tol
+                        or (ftol > 0 and k > 0 and abs(value - previous_value) <= ftol) or k >= max_steps):
+                    break
+                u = update(gradient)
+                if keep(k):
+                    step = Step(k, x.copy(), value, gradient, norm, u.copy())
+                x += u
+                previous_value, k = value, k + 1
+            if step is not None:
+                yielded = step.step
+                yield step
+    except KeyboardInterrupt:
+        if yielded != k:
+            value, gradient = value_and_gradient(x)
+            yield Step(k, x.copy(), value, gradient, gradient_norm(gradient), None)
+        raise
+    point = x.copy()
+    result = ending(function, start, optimizer, settings, k, point, value, gradient, norm, previous_value)
+    yield Step(k, point, value, gradient, norm, None)
+    yield result
+
+
+def _in_place(optimizer: Optimizer, n: int) -> Callable[[np.ndarray], np.ndarray]:
+    """update(g) -> the update, computed into one buffer; the rule's state lives in buffers too.
+    Each line is the operation of gdsim/optim/*.py it stands for, in the same order."""
+    h = optimizer.hyper
+    neg_lr = -h["lr"]
+    u, t, t2 = np.empty(n), np.empty(n), np.empty(n)
+    multiply, add, subtract, np_sqrt = np.multiply, np.add, np.subtract, np.sqrt
+    name = optimizer.name
+    if name == "gd":
+        def update(g):
+            return multiply(neg_lr, g, out=u)  # neg_lr * gradient
+    elif name in ("momentum", "nesterov"):
+        momentum, b = h["momentum"], np.zeros(n)
+        nesterov = name == "nesterov"
+
+        def update(g):
+            b.__imul__(momentum)  # buffer * momentum + gradient
+            b.__iadd__(g)
+            if nesterov:  # neg_lr * (gradient + momentum * buffer)
+                add(g, multiply(momentum, b, out=t), out=t)
+                return multiply(neg_lr, t, out=u)
+            return multiply(neg_lr, b, out=u)  # neg_lr * buffer
+    elif name == "adagrad":
+        eps, s = h["eps"], np.zeros(n)
+
+        def update(g):
+            s.__iadd__(multiply(g, g, out=t))  # sum_of_squares + gradient * gradient
+            np_sqrt(s, out=t).__iadd__(eps)  # sqrt(sum_of_squares) + eps
+            return multiply(neg_lr, g, out=u).__itruediv__(t)  # (neg_lr * gradient) / std
+    elif name == "rmsprop":
+        alpha, eps, v = h["alpha"], h["eps"], np.zeros(n)
+        one_minus_alpha = 1 - alpha
+
+        def update(g):
+            v.__imul__(alpha)  # square_avg * alpha + (one_minus_alpha * gradient) * gradient
+            v.__iadd__(multiply(one_minus_alpha, g, out=t).__imul__(g))
+            np_sqrt(v, out=t).__iadd__(eps)  # sqrt(square_avg) + eps
+            return multiply(neg_lr, g, out=u).__itruediv__(t)  # (neg_lr * gradient) / avg
+    else:  # adam
+        lr, beta1, beta2, eps = h["lr"], h["beta1"], h["beta2"], h["eps"]
+        weight = 1 - beta1
+        one_minus_weight, one_minus_beta2 = 1 - weight, 1 - beta2
+        small_weight = abs(weight) < 0.5
+        m, v = np.zeros(n), np.zeros(n)
+        count = 0
+
+        def update(g):
+            nonlocal count
+            count += 1
+            subtract(g, m, out=t)  # difference = gradient - mu
+            if small_weight:
+                m.__iadd__(t.__imul__(weight))  # mu + difference * weight
+            else:
+                subtract(g, t.__imul__(one_minus_weight), out=m)  # gradient - difference * (1 - weight)
+            v.__imul__(beta2)  # nu * beta2 + (one_minus_beta2 * gradient) * gradient
+            v.__iadd__(multiply(one_minus_beta2, g, out=t2).__imul__(g))
+            step_size = lr / (1 - beta1**count)
+            bias_correction2_sqrt = (1 - beta2**count) ** 0.5
+            np_sqrt(v, out=t2).__itruediv__(bias_correction2_sqrt).__iadd__(eps)  # sqrt(nu) / bc2 + eps
+            return multiply(-step_size, m, out=u).__itruediv__(t2)  # (-step_size * mu) / denom
+    return update
