@@ -42,6 +42,7 @@ def assert_same(quick, exact, tolerance=1e-12):
         assert a.value == pytest.approx(b.value, rel=tolerance, abs=tolerance) or (math.isnan(a.value) and math.isnan(b.value))
         assert a.gradient_norm == pytest.approx(b.gradient_norm, rel=tolerance, abs=tolerance)
         assert (a.update is None) == (b.update is None)
+        assert getattr(a, "lr", None) == getattr(b, "lr", None)  # the step's lr, where records carry one
         if a.update is not None:
             np.testing.assert_allclose(a.update, b.update, rtol=tolerance, atol=tolerance)
     a, b = quick[-1], exact[-1]

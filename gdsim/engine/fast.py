@@ -76,6 +76,7 @@ def eligible(function, start, optimizer: Optimizer) -> bool:
     return (
         rule is not None
         and set(optimizer.hyper) == rule[0]
+        and getattr(optimizer, "plain", True)  # a constant lr, and an update that needs only the gradient
         and isinstance(function, Function)
         and not function.is_vector
         and 1 <= function.dimension <= MAX_DIMENSION
@@ -222,7 +223,8 @@ def _loop(rule: str, d: int, every: bool, ftol: bool, small_weight: bool):
 def vector_eligible(function, start, optimizer: Optimizer) -> bool:
     """A function of one vector variable (--dim N) and one of the six classic rules."""
     rule = RULES.get(optimizer.name)
-    return (rule is not None and set(optimizer.hyper) == rule[0] and getattr(function, "is_vector", False)
+    return (rule is not None and set(optimizer.hyper) == rule[0] and getattr(optimizer, "plain", True)
+            and getattr(function, "is_vector", False)
             and np.shape(start) == (function.dimension,))
 
 
