@@ -202,8 +202,8 @@ def both_vector(text, dim, start, name="gd", tol=0.0, ftol=0.0, max_steps=200, b
 
 VECTOR_WALKS = {
     "chained Rosenbrock": ("sum(100*(x[1:]-x[:-1]**2)**2 + (1-x[:-1])**2)", 64, 0.0, dict(lr=0.001)),
-    "a bowl, converged": ("sum((x-1)**2) + 0.1*sum(x**4)", 9, 3.0, dict(lr=0.05, tol=1e-6, max_steps=5000)),
-    "ftol": ("sum((x-1)**2)", 5, 3.0, dict(lr=0.05, ftol=1e-10, max_steps=5000)),
+    "a bowl, converged": ("sum((x-1)**2) + 0.1*sum(x**4)", 9, 3.0, dict(lr=0.05, tol=1e-6, max_steps=1500)),
+    "ftol": ("sum((x-1)**2)", 5, 3.0, dict(lr=0.05, ftol=1e-10, max_steps=1500)),
     "beyond --bound": ("sum(x**2)", 4, 3.0, dict(lr=1.5, bound=1e3, max_steps=1000)),
     "leaves the domain": ("sum(log(x)) + sum(x**2)", 3, 0.3, dict(lr=0.5, max_steps=1000)),
 }
