@@ -98,7 +98,7 @@ def table(rows: list[Row]) -> str:
     head = ["group", "measure", "gdsim", "baseline", "baseline median", "ratio", "target", "verdict"]
     body = [
         [r.group, r.measure, show_time(r.gdsim), r.baseline or "—", show_time(r.baseline_time),
-         f"{r.ratio:.2f}x" if r.ratio is not None else "—", r.target.text if r.target else "—", r.verdict]
+         (f"{r.ratio:.2f}x" if r.ratio >= 0.1 else f"{r.ratio:.2g}x") if r.ratio is not None else "—", r.target.text if r.target else "—", r.verdict]
         for r in rows
     ]
     widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
