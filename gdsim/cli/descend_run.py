@@ -76,6 +76,7 @@ def result_doc(r: Result, names, preset=None) -> dict:
         "point": named(names, r.point),
         "value": float(r.value),
         "gradient_norm": float(r.gradient_norm),
+        "stationary": r.stationary,
     }
     near = nearest(preset, doc["point"])
     if near is not None:

@@ -221,6 +221,10 @@ def summary_lines(function: Function, start: np.ndarray, result: Result, extra: 
         "  " + tr("f there: {v}   ‖∇f‖ there: {g}", v=_finite(result.value, ".10g"), g=_finite(result.gradient_norm, ".3g")),
         "  " + tr("distance walked from the start (straight line): {d}", d=_finite(distance, ".6g")),
     ]
+    if result.stationary is not None:  # flat ground is not always the bottom
+        from gdsim.render.stationary_text import stationary_text
+
+        lines.insert(1, "  " + stationary_text(result.stationary))
     return lines + (extra or [])
 
 
