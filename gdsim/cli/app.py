@@ -19,6 +19,7 @@ COMMANDS = {
     "derive": "gdsim.cli.derive",
     "descend": "gdsim.cli.descend",
     "sgd": "gdsim.cli.sgd",
+    "sweep": "gdsim.cli.sweep",
     "presets": "gdsim.cli.presets",
     "lab": "gdsim.cli.presets",
 }
