@@ -15,9 +15,8 @@ def lines(doc: dict) -> list[str]:
     out = []
     limit = doc["lr_limit"]
     if limit is not None:
-        out.append(tr("largest stable learning rate at the start: 2/λ_max = {limit} (λ_max = {top}, the largest curvature there); "
-                      "below it each gd step lands closer to the valley floor, above it each step overshoots further "
-                      "(exactly so where f is quadratic)", limit=f"{limit:.6g}", top=f"{2 / limit:.6g}"))
+        out.append(tr("largest stable learning rate at the start: 2/λ_max = {limit} (λ_max = {top}, the largest curvature there); below it each gd step lands closer to the valley floor, above it each step overshoots further (exactly so where f is quadratic)",
+                      limit=f"{limit:.6g}", top=f"{2 / limit:.6g}"))
     elif doc["optimizer"]["name"] == "gd":
         out.append(tr("f does not curve up in every direction at the start, so 2/λ_max sets no limit there"))
     runs = doc["runs"]
