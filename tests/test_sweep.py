@@ -202,3 +202,13 @@ def test_bad_input_is_one_line_and_exit_2(gdsim_cli, args, says):
 def test_korean(gdsim_cli):
     code, out, _ = gdsim_cli("sweep", "x^2", "--start", "3", "--lr", "0.5,1.5", "--lang", "ko")
     assert code == 0 and "안정적인 최대 학습률" in out and "걸음 수" in out
+
+
+def test_vector_mode_names_components_and_says_why_there_is_no_limit(gdsim_cli):
+    code, out, _ = gdsim_cli("sweep", "sum(x**2)", "--dim", "25", "--start", "1", "--lr", "0.2,1.1", "-f", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0
+    assert rows[0][:5] == ["lr", "status", "steps", "x[0]", "x[1]"] and len(rows[0]) == 3 + 25 + 3
+    assert [r[1] for r in rows[1:]] == ["converged", "diverged"]
+    code, out, _ = gdsim_cli("sweep", "sum(x**2)", "--dim", "25", "--start", "1", "--lr", "0.2,1.1", "--no-plot")
+    assert "not computed for more than 20 variables" in out

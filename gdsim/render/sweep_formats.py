@@ -56,8 +56,8 @@ def write_json(doc: dict) -> None:
 def write_csv(doc: dict) -> None:
     """One row per value: the value, status, steps, the final point, f and ‖∇f‖ there."""
     parameter = doc["parameter"]
-    vector = not isinstance(doc["start"], dict)
-    names = [f"{doc['variables'][0]}[{i}]" for i in range(len(doc["start"]))] if vector else doc["variables"]
+    vector = not isinstance(doc["start"], dict)  # points are lists in vector mode
+    names = doc["variables"]
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow([parameter, "status", "steps", *names, "value", "gradient_norm", "stationary"])
     for run in doc["runs"]:

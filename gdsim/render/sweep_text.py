@@ -5,6 +5,7 @@ Reads the sweep document (gdsim.render.sweep_formats.document) and computes noth
 
 from __future__ import annotations
 
+from gdsim.engine.descend import MAX_HINT_DIMENSION
 from gdsim.i18n import tr
 from gdsim.render.console import color_wanted, make_console, number_text, say, terminal_width
 
@@ -17,6 +18,8 @@ def lines(doc: dict) -> list[str]:
     if limit is not None:
         out.append(tr("largest stable learning rate at the start: 2/λ_max = {limit} (λ_max = {top}, the largest curvature there); below it each gd step lands closer to the valley floor, above it each step overshoots further (exactly so where f is quadratic)",
                       limit=f"{limit:.6g}", top=f"{2 / limit:.6g}"))
+    elif doc["optimizer"]["name"] == "gd" and len(doc["variables"]) > MAX_HINT_DIMENSION:
+        out.append(tr("2/λ_max is not computed for more than {n} variables (the Hessian would cost more than the runs)", n=MAX_HINT_DIMENSION))
     elif doc["optimizer"]["name"] == "gd":
         out.append(tr("f does not curve up in every direction at the start, so 2/λ_max sets no limit there"))
     runs = doc["runs"]
@@ -59,8 +62,10 @@ def show(doc: dict, function, *, plot_wanted: bool = True) -> None:
         say(console, f"{function.describe()}:  f = {function.text}", "bold")
     else:
         say(console, f"f({', '.join(names)}) = {pretty(function.expr)}", "bold")
-    start = doc["start"]
-    start_text = ", ".join(f"{v}={x:.6g}" for v, x in list(start.items())[:6]) if isinstance(start, dict) else f"{names[0]}=…"
+    start = list(doc["start"].values()) if isinstance(doc["start"], dict) else doc["start"]
+    start_text = ", ".join(f"{v}={x:.6g}" for v, x in zip(names[:6], start))
+    if len(names) > 6:
+        start_text += f", … ({len(names)} variables)"
     say(console, tr("start: {p}", p=start_text) + ("   (" + tr("no --start given: every variable starts at 1") + ")"
                                                      if doc["start_source"] == "default" else ""))
     fixed = ", ".join(f"{k}={v:g}" for k, v in doc["optimizer"].items() if k != "name")
