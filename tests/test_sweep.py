@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import math
+import signal
 
 import numpy as np
 import pytest
@@ -212,3 +213,14 @@ def test_vector_mode_names_components_and_says_why_there_is_no_limit(gdsim_cli):
     assert [r[1] for r in rows[1:]] == ["converged", "diverged"]
     code, out, _ = gdsim_cli("sweep", "sum(x**2)", "--dim", "25", "--start", "1", "--lr", "0.2,1.1", "--no-plot")
     assert "not computed for more than 20 variables" in out
+
+
+@pytest.mark.parametrize("sig, why", [(signal.SIGINT, "interrupted by Ctrl-C"), (signal.SIGTERM, "terminated (SIGTERM)")])
+def test_a_signal_ends_a_sweep_with_the_runs_so_far(sig, why):
+    """lr 0.5 reaches x² = 0 in one step; lr 1e-9 would walk for 100 million steps."""
+    from test_process import interrupt
+
+    code, out, err = interrupt(["sweep", "x^2", "--lr", "0.5,1e-9,0.1", "--max-steps", "100000000", "-f", "csv"], sig)
+    assert code == 130, err
+    assert [r[:3] for r in csv.reader(io.StringIO(out))] == [["lr", "status", "steps"], ["0.5", "converged", "1"]]
+    assert err == f"{why} after 1 of 3 values\n"

@@ -57,6 +57,9 @@ def _options_class():
 
 
 Options = _options_class()
+# Hyper-parameters descend declares as whole numbers: a swept 5.0 reaches the optimizer as 5.
+WHOLE = {name for name, kind in typing.get_type_hints(_descend.Options).items()
+         if name in SWEPT and int in (typing.get_args(kind) or (kind,))}
 
 DOC = "Steps to converge (or diverge) against the learning rate or another hyper-parameter, one descend per value."
 
@@ -80,25 +83,14 @@ def sweep(opts, source: dict[str, str]) -> None:
     from gdsim.engine import sweep as engine
     from gdsim.engine.descend import check_settings
     from gdsim.expr.points import parse_number, parse_point
-    from gdsim.optim import SPECS, make_optimizer
+    from gdsim.optim import make_optimizer
 
     name = str(opts.optimizer).strip().lower()
     make_optimizer(name)  # an unknown optimizer is refused before the values are read
-    swept = [p for p in SWEPT if engine.is_sweep(_text(getattr(opts, p)))]
-    if len(swept) != 1:
-        flags = ", ".join("--" + p.replace("_", "-") for p in (swept or SWEPT))
-        if not swept:
-            raise OptionError(tr("give the values to sweep for one hyper-parameter, e.g. --lr 0.1:1.1:11 (a range A:B:N) or --lr 0.1,0.5,0.9 (one of {flags})", flags=flags))
-        raise OptionError(tr("exactly one hyper-parameter is swept; several have a range or list: {flags}", flags=flags))
-    parameter = swept[0]
+    parameter = _swept_parameter(opts, name)
     flag = "--" + parameter.replace("_", "-")
-    uses = {"lr", *(h.name for h in SPECS[name].hyper)}
-    if parameter not in uses:
-        users = ", ".join(n for n, spec in SPECS.items() if parameter in {h.name for h in spec.hyper})
-        raise OptionError(tr("{flag}: {optimizer} does not use it, so sweeping it changes nothing; optimizers that do: {users}",
-                             flag=flag, optimizer=name, users=users))
-    values = engine.values(_text(getattr(opts, parameter)), flag, log=opts.log)
-    fixed = {p: parse_number(_text(getattr(opts, p)), "--" + p.replace("_", "-"))
+    values = [_whole(parameter, v) for v in engine.values(_text(getattr(opts, parameter)), flag, log=opts.log)]
+    fixed = {p: _whole(p, parse_number(_text(getattr(opts, p)), "--" + p.replace("_", "-")))
              for p in SWEPT if p != parameter and getattr(opts, p) is not None}
     optimizers = [make_optimizer(name, **{**fixed, parameter: v}) for v in values]  # every value checked before any run
 
@@ -111,7 +103,20 @@ def sweep(opts, source: dict[str, str]) -> None:
 
         start = np.ones(function.dimension)
 
-    runs = list(engine.sweep(function, start, optimizers, values, settings))
+    import signal
+
+    from gdsim.cli.descend_run import _on_sigterm
+
+    signal.signal(signal.SIGTERM, _on_sigterm)  # SIGTERM as Ctrl-C: what ran so far, then exit 130
+    runs = []
+    stopped = None
+    try:
+        for run in engine.sweep(function, start, optimizers, values, settings):
+            runs.append(run)
+    except KeyboardInterrupt as stop:
+        stopped = stop
+    if stopped is not None and not runs:
+        _interrupted(stopped, 0, len(values))
     limit = engine.lr_limit(function, start, name)
 
     from gdsim.render import sweep_formats
@@ -132,7 +137,46 @@ def sweep(opts, source: dict[str, str]) -> None:
         from gdsim.render.sweep_text import save_plot
 
         save_plot(doc, opts.save_plot)
+    if stopped is not None:
+        _interrupted(stopped, len(runs), len(values))
     raise Exit(0)
+
+
+def _interrupted(stop: KeyboardInterrupt, done: int, total: int) -> None:
+    import sys
+
+    from gdsim.cli.descend_run import Terminated
+
+    if isinstance(stop, Terminated):
+        sys.stderr.write(tr("terminated (SIGTERM) after {n} of {total} values", n=done, total=total) + "\n")
+    else:
+        sys.stderr.write(tr("interrupted by Ctrl-C after {n} of {total} values", n=done, total=total) + "\n")
+    raise Exit(130)
+
+
+def _swept_parameter(opts, optimizer: str) -> str:
+    """The one hyper-parameter given a range or list, checked to be one the optimizer uses."""
+    from gdsim.errors import OptionError
+    from gdsim.engine.sweep import is_sweep
+    from gdsim.optim import SPECS
+
+    swept = [p for p in SWEPT if is_sweep(_text(getattr(opts, p)))]
+    if not swept:
+        flags = ", ".join("--" + p.replace("_", "-") for p in SWEPT)
+        raise OptionError(tr("give the values to sweep for one hyper-parameter, e.g. --lr 0.1:1.1:11 (a range A:B:N) or --lr 0.1,0.5,0.9 (one of {flags})", flags=flags))
+    if len(swept) > 1:
+        flags = ", ".join("--" + p.replace("_", "-") for p in swept)
+        raise OptionError(tr("exactly one hyper-parameter is swept; several have a range or list: {flags}", flags=flags))
+    parameter = swept[0]
+    if parameter != "lr" and parameter not in {h.name for h in SPECS[optimizer].hyper}:
+        users = ", ".join(n for n, spec in SPECS.items() if parameter in {h.name for h in spec.hyper})
+        raise OptionError(tr("{flag}: {optimizer} does not use it, so sweeping it changes nothing; optimizers that do: {users}",
+                             flag="--" + parameter.replace("_", "-"), optimizer=optimizer, users=users))
+    return parameter
+
+
+def _whole(parameter: str, value: float):
+    return int(value) if parameter in WHOLE and float(value).is_integer() else value
 
 
 def _text(value) -> str | None:

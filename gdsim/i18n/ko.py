@@ -410,6 +410,8 @@ KO: dict[str, str] = {
     "diverged (drawn at the top)": "발산 (맨 위에 표시)",
     "stopped at --max-steps": "--max-steps 에서 멈춤",
     "final f": "마지막 f",
+    "interrupted by Ctrl-C after {n} of {total} values": "Ctrl-C로 중단됨: 값 {total}개 중 {n}개를 실행했습니다",
+    "terminated (SIGTERM) after {n} of {total} values": "SIGTERM으로 종료됨: 값 {total}개 중 {n}개를 실행했습니다",
     "2/λ_max is not computed for more than {n} variables (the Hessian would cost more than the runs)": "변수가 {n}개보다 많으면 2/λ_max 를 계산하지 않습니다 (헤시안 계산이 실행보다 더 오래 걸립니다)",
     "exactly one hyper-parameter is swept; several have a range or list: {flags}": "스윕하는 하이퍼파라미터는 정확히 하나여야 합니다. 범위나 리스트가 여러 개에 있습니다: {flags}",
     "f does not curve up in every direction at the start, so 2/λ_max sets no limit there": "시작점에서 f가 모든 방향으로 위로 휘지는 않으므로 2/λ_max 로 정해지는 한계가 없습니다",
