@@ -224,3 +224,8 @@ def test_a_signal_ends_a_sweep_with_the_runs_so_far(sig, why):
     assert code == 130, err
     assert [r[:3] for r in csv.reader(io.StringIO(out))] == [["lr", "status", "steps"], ["0.5", "converged", "1"]]
     assert err == f"{why} after 1 of 3 values\n"
+
+
+def test_a_function_starting_with_minus_after_the_log_switch(gdsim_cli):
+    code, out, err = gdsim_cli("sweep", "--log", "-x^2+x^4", "--lr", "0.01:0.1:3", "--start", "2", "--get", "runs.2.status")
+    assert (code, out, err) == (0, "converged\n", "")

@@ -73,7 +73,7 @@ def _protect_expressions(argv: list[str]) -> list[str]:
     return out
 
 
-_FLAGS = {"--hessian", "--steps", "--check", "--no-plot", "--plot", "--no-shuffle", "--shuffle", "-h", "--help", "--version"}
+_FLAGS = {"--hessian", "--steps", "--check", "--no-plot", "--plot", "--no-shuffle", "--shuffle", "--log", "--linear", "-h", "--help", "--version"}
 
 
 def main(argv: list[str] | None = None) -> None:
