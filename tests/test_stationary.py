@@ -139,3 +139,9 @@ def test_derive_away_from_flat_ground_names_no_kind(gdsim_cli):
 def test_korean_names_the_hilltop(gdsim_cli):
     code, out, _ = gdsim_cli("descend", "x^3 - 3x", "--start=-1", "--no-plot", "--lang", "ko")
     assert "봉우리 꼭대기" in out
+
+
+def test_a_comparison_says_which_runs_stopped_on_a_hilltop(gdsim_cli):
+    code, out, _ = gdsim_cli("descend", "x^4 - 2x^2", "--start", "0", "-o", "gd,momentum", "--no-plot")
+    assert code == 0
+    assert out.count("flat ground, but a hilltop") == 2

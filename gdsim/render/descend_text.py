@@ -407,6 +407,10 @@ class TextSink:
             for label, r in zip(self.plain, self.results):
                 if r.status != "converged":
                     self.say(f"  {label}: {r.reason.render(tr)}", "dim")
+                elif r.stationary not in (None, "minimum"):  # flat ground, but not the bottom
+                    from gdsim.render.stationary_text import stationary_text
+
+                    self.say(f"  {label}: {stationary_text(r.stationary)}", "dim")
         if self.plot and not stopped:
             color = color_wanted()
             for block in plot_blocks(self.function, self.start, self.recorder.plots, self.preset, color, terminal_width()):
