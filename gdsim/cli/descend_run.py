@@ -132,12 +132,12 @@ def exit_code(results) -> int:
 
 
 def execute(function: Function, start, optimizers, settings: Settings, *, fmt: str, every: int, delay: float,
-            plot: bool, get: str | None, save_plot: str | None, preset, start_source: str, notes: list[str]) -> int:
+            plot: bool, get: str | None, save_plot: str | None, preset, start_source: str, notes: list[str], pause: bool = False) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     names = list(function.variables)
     comparison = len(optimizers) > 1
     if fmt == "text":
-        return _text(function, start, optimizers, settings, every, delay, plot, save_plot, preset, start_source, notes)
+        return _text(function, start, optimizers, settings, every, delay, plot, save_plot, preset, start_source, notes, pause)
 
     results = []
     runs = []
@@ -243,7 +243,7 @@ class _Keep:
 # --- text -------------------------------------------------------------------------------------
 
 
-def _text(function, start, optimizers, settings, every, delay, plot, save_plot, preset, start_source, notes) -> int:
+def _text(function, start, optimizers, settings, every, delay, plot, save_plot, preset, start_source, notes, pause=False) -> int:
     from gdsim.render.descend_text import Columns, StepStream, summary_lines
     from gdsim.expr.printing import pretty
 
@@ -269,8 +269,8 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         opt = optimizers[0]
         say(_optimizer_line(opt))
         say(tr("Each row: feel the slope (∇f), step downhill by the update, repeat; stop on flat ground (‖∇f‖ ≤ {tol}).", tol=f"{settings.tol:g}"), "dim")
-        live = stdout_is_terminal() and settings.max_steps // every > 200 and delay == 0
-        stream = StepStream(console, Columns(function, opt.name, opt.hyper["lr"], terminal_width() if stdout_is_terminal() else None), live=live, delay=delay, max_steps=settings.max_steps)
+        live = stdout_is_terminal() and settings.max_steps // every > 200 and delay == 0 and not pause
+        stream = StepStream(console, Columns(function, opt.name, opt.hyper["lr"], terminal_width() if stdout_is_terminal() else None), live=live, delay=delay, max_steps=settings.max_steps, pause=pause)
         keep = _Keep()
 
         try:
