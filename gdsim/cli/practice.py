@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import typer
 
-from gdsim.cli.common import Exit, check_format, dumps, print_get, write
+from gdsim.cli.common import Exit, check_format
 from gdsim.cli.options import argument, option, typer_callback
 from gdsim.i18n import tr
+from gdsim.render.machine import dumps, print_get, write
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def practice(opts: Options, source: dict[str, str]) -> None:
     if not opts.expression:
         raise OptionError(tr("give a function, e.g. gdsim practice \"x^2\" --start 3 --lr 0.1"))
 
-    from gdsim.cli.common import make_console
+    from gdsim.render.console import make_console
     from gdsim.cli.options import load_function
     from gdsim.engine import practice as core
     from gdsim.expr.points import parse_point

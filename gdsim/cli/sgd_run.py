@@ -11,7 +11,8 @@ import sys
 
 import numpy as np
 
-from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, number_text, print_get, terminal_width, write
+from gdsim.render.console import color_wanted, make_console, number_text, terminal_width
+from gdsim.render.machine import dumps, json_safe, print_get, write
 from gdsim.cli.descend_run import Terminated, _on_sigterm
 from gdsim.i18n import tr
 from gdsim.render.descend_text import rjust
@@ -184,7 +185,7 @@ def execute(opts, fmt: str) -> int:
             else:
                 console.print(block, markup=False, highlight=False, soft_wrap=True)
     if opts.save_plot:
-        from gdsim.cli.descend_run import write_plot_file
+        from gdsim.render.plot_file import write_plot_file
 
         write_plot_file(opts.save_plot, _plots(dataset, model, opts, results, curves, False))
     statuses = {r.status for r in results}
