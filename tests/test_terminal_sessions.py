@@ -55,7 +55,7 @@ def test_practice_answered_prompt_by_prompt_with_a_hint_and_a_wrong_answer():
         child.expect_exact(prompt)
         child.sendline(answer)
     child.expect_exact("✗ not quite: y₂ = y₁ − lr·∂f/∂y = 0.4 − 0.1·2.4 = 0.16")
-    child.expect_exact("After 2 steps the hiker is at (x, y) = (1.28, 0.16), f = 1.7152.")
+    child.expect_exact("After step 2 the hiker is at (x, y) = (1.28, 0.16), f = 1.7152.")
     child.expect_exact("Score: 6 of 8 right")
     code, rest = finish(child)
     assert code == 0

@@ -87,7 +87,7 @@ class View:
     def intro(self, start_source: str) -> None:
         p = self.practice
         self.say(f"f({', '.join(self.names)}) = {pretty(self.function.expr)}", "bold")
-        self.say(tr("Practice: take the hiker's steps by hand (plain gradient descent, lr = {lr}, {n} steps).",
+        self.say(tr("Practice: take the hiker's steps by hand (plain gradient descent, lr = {lr}, steps: {n}).",
                     lr=num(p.lr), n=p.steps))
         rules = ", ".join(self.rule(v) for v in self.names)
         if p.ask == (SLOPE,):
@@ -170,7 +170,7 @@ class View:
             self.say(tr("At step {k} the numbers are no longer finite: the stride lr = {lr} is too long and the hiker fell off the mountain; try a smaller --lr.",
                         k=stage.step, lr=num(p.lr)), "bold")
         elif status == core.COMPLETED:
-            self.say(tr("After {n} steps the hiker is at {where}, f = {f}.", n=stage.step,
+            self.say(tr("After step {n} the hiker is at {where}, f = {f}.", n=stage.step,
                         where=self.where(stage.point, stage.step), f=num(stage.value)), "bold")
         elif status == core.QUIT:
             self.say(tr("Practice stopped (q)."), "bold")
@@ -268,13 +268,16 @@ def line_reader(console, stdin=None) -> Callable[[Text], str | None]:
         if tty:
             try:
                 return console.input(prompt)
-            except EOFError:
+            except (EOFError, OSError):
                 console.print()
                 return None
         console.print(prompt, end="")
-        line = stdin.readline()
-        while line.lstrip().startswith("#"):  # a comment in an answer file
+        try:
             line = stdin.readline()
+            while line.lstrip().startswith("#"):  # a comment in an answer file
+                line = stdin.readline()
+        except OSError:  # stdin closed or unreadable: no more answers
+            line = ""
         if not line:
             console.print()
             return None
