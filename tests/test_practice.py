@@ -130,6 +130,12 @@ def test_get_prints_the_score_alone(run_gdsim):
     assert (run.code, run.stdout) == (0, "2\n3\n")
 
 
+def test_get_with_a_bad_path_prints_nothing(run_gdsim):
+    run = run_gdsim(*X2, "--get", "score.correct,score.nope", input="6\n")
+    assert run.code == 2 and run.stdout == ""
+    assert "--get score.nope: no 'nope' at score" in run.stderr
+
+
 # --- what the text shows ----------------------------------------------------------------------
 
 

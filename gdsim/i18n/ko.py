@@ -418,7 +418,7 @@ KO: dict[str, str] = {
     "the hiker steps to {where}": "등산객이 다음 위치로 이동합니다: {where}",
     "Flat ground: ‖∇f‖ = {norm} here, so the hiker assumes this is the bottom and stops (lecture step 2).": "평평한 땅: 여기서 ‖∇f‖ = {norm}. 등산객은 바닥에 도착했다고 보고 멈춥니다 (강의 2단계).",
     "At step {k} the numbers are no longer finite: the stride lr = {lr} is too long and the hiker fell off the mountain; try a smaller --lr.": "걸음 {k}에서 값이 더 이상 유한한 수가 아닙니다. 보폭이 너무 커서 (lr = {lr}) 등산객이 산에서 굴러떨어졌습니다. 더 작은 --lr 값으로 해 보세요.",
-    "After step {n} the hiker is at {where}, f = {f}.": "걸음 {n} 뒤 등산객의 위치: {where}, f = {f}.",
+    "After step {n} the hiker is at {where}, f = {f}.": "걸음 {n}까지 마친 뒤 등산객의 위치: {where}, f = {f}.",
     "Practice stopped (q).": "연습을 멈췄습니다 (q).",
     "The answers ended before the questions did.": "질문이 끝나기 전에 답이 끝났습니다.",
     "Interrupted: the score so far.": "중단됨: 지금까지의 점수입니다.",

@@ -122,9 +122,9 @@ class View:
         if q.kind == SLOPE:
             v = q.variable
             rule = f"{self.slope_name(v)}({v}) = {pretty(self.grads[v])}" if self.one else f"{self.slope_name(v)} = {pretty(self.grads[v])}"
-            text = tr("hint: {rule}; put in the point {where}", rule=rule, where=self.where(q.stage.point))
             if not self.one:
-                text += " " + tr("(differentiate along {v}, holding the other variables fixed)", v=v)
+                rule += " " + tr("(differentiate along {v}, holding the other variables fixed)", v=v)
+            text = tr("hint: {rule}; put in the point {where}", rule=rule, where=self.where(q.stage.point))
         else:
             v, k = q.variable, q.step
             text = tr("hint: {rule}, with {v} = {x} and lr = {lr}; the slope is the one found above",
