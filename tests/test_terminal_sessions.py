@@ -35,7 +35,8 @@ def test_practice_answered_prompt_by_prompt_with_a_hint_and_a_wrong_answer():
     child.expect_exact("Step 0: the hiker is at (x, y) = (2, 1), f = 7")
     child.expect_exact("∂f/∂x at (2, 1)? ")
     child.sendline("?")
-    child.expect_exact("hint: ∂f/∂x = 2·x; put in the point (x, y) = (2, 1)")
+    child.expect_exact("hint: ∂f/∂x = 2·x (differentiate along x, holding the other variables fixed); "
+                       "put in the point (x, y) = (2, 1)")
     child.expect_exact("∂f/∂x at (2, 1)? ")  # asked again after the hint
     child.sendline("4")
     child.expect_exact("✓ right")
