@@ -161,6 +161,12 @@ def test_a_wrong_slope_shows_the_derivative_and_a_negative_slope_is_bracketed(pr
     assert "= -3 − 0.1·(-6) = -2.4" in out
 
 
+def test_an_answer_file_cannot_drive_the_terminal(practice):
+    out = practice(X2, "6\n\x1b[2Jhi\x07\n").stdout
+    assert "\x1b" not in out and "\x07" not in out
+    assert "next x? \\x1b[2Jhi\\x07" in out  # echoed with its control characters escaped
+
+
 def test_a_hint_names_the_rule_without_the_number(practice):
     run = practice(X2 + ["--format", "json"], "?\n6\n?\n2.4\n")
     assert "hint: f′(x) = 2·x; put in the point x = 3" in run.stderr
@@ -267,7 +273,7 @@ def test_walk_follows_the_closed_form_of_gd_on_a_parabola():
     "text, number",
     [("2.4", 2.4), (" -0.6 ", -0.6), ("−6", -6.0), ("+3", 3.0), (".5", 0.5), ("1e-3", 1e-3), ("12/7", 12 / 7),
      ("1 / 4", 0.25), ("abc", None), ("", None), ("1/0", None), ("nan", None), ("inf", None), ("1e999", None),
-     ("2,4", None), ("x=2", None), ("٣", None), ("__import__('os')", None)],
+     ("2,4", None), ("2 4", None), ("x=2", None), ("٣", None), ("__import__('os')", None)],
 )
 def test_read_number(text, number):
     got = core.read_number(text)

@@ -158,7 +158,7 @@ HINT_WORDS = {"?", "h", "hint", "ㅗ"}  # ㅗ: the h key with a Korean keyboard 
 
 def read_number(text: str) -> float | None:
     """The number in an answer line, or None when it is not one finite number."""
-    t = text.strip().replace("\u2212", "-").replace(" ", "")
+    t = text.strip().replace("\u2212", "-")
     m = _ANSWER.match(t)
     if not m:
         return None
@@ -204,7 +204,6 @@ def named(names, values) -> dict:
 def document(practice: Practice, answers: list[Answer], status: str, last: Stage | None) -> dict:
     """The session as JSON carries it; `last` is the last stage reached (where the hiker stands)."""
     names = list(practice.function.variables)
-    where = last if last is not None else None
     return {
         "function": plain(practice.function.expr),
         "input": practice.function.text,
@@ -222,8 +221,8 @@ def document(practice: Practice, answers: list[Answer], status: str, last: Stage
         "score": score(answers),
         "result": {
             "status": status,
-            "step": where.step if where is not None else 0,
-            "point": named(names, where.point) if where is not None else named(names, practice.start),
-            "value": float(where.value) if where is not None else None,
+            "step": last.step if last is not None else 0,
+            "point": named(names, last.point if last is not None else practice.start),
+            "value": float(last.value) if last is not None else None,
         },
     }

@@ -31,6 +31,11 @@ def factor(x) -> str:
     return f"({num(x)})" if float(x) < 0 else num(x)
 
 
+def printable(text: str) -> str:
+    """An answer as it may be shown: control characters escaped, so a file cannot drive the terminal."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def at_step(name: str, k: int) -> str:
     """x₀, x₁, ...; a name that ends in a digit keeps it apart: x1₍₀₎."""
     sub = str(k).translate(_SUBSCRIPT)
@@ -70,15 +75,8 @@ class View:
             return f"f′({num(point[0])})"
         return tr("{name} at ({point})", name=self.slope_name(q.variable), point=", ".join(num(x) for x in point))
 
-    def rule(self, v: str) -> str:
-        """x₁ = x₀ − lr·f′(x₀), the lecture's step for one coordinate, in general."""
-        k = 0
-        name = self.slope_name(v)
-        slope = f"{name}({at_step(v, k)})" if self.one else name
-        return f"{at_step(v, k + 1)} = {at_step(v, k)} − lr·{slope}"
-
-    def step_rule(self, q: Question) -> str:
-        k, v = q.step, q.variable
+    def step_rule(self, v: str, k: int = 0) -> str:
+        """x₁ = x₀ − lr·f′(x₀): the lecture's step for one coordinate, from step k."""
         slope = f"f′({at_step(v, k)})" if self.one else self.slope_name(v)
         return f"{at_step(v, k + 1)} = {at_step(v, k)} − lr·{slope}"
 
@@ -89,7 +87,7 @@ class View:
         self.say(f"f({', '.join(self.names)}) = {pretty(self.function.expr)}", "bold")
         self.say(tr("Practice: take the hiker's steps by hand (plain gradient descent, lr = {lr}, steps: {n}).",
                     lr=num(p.lr), n=p.steps))
-        rules = ", ".join(self.rule(v) for v in self.names)
+        rules = ", ".join(self.step_rule(v) for v in self.names)
         if p.ask == (SLOPE,):
             self.say(tr("At each step: the slope at the point; gdsim takes the step."), "dim")
         elif p.ask == (POINT,):
@@ -128,7 +126,7 @@ class View:
         else:
             v, k = q.variable, q.step
             text = tr("hint: {rule}, with {v} = {x} and lr = {lr}; the slope is the one found above",
-                      rule=self.step_rule(q), v=at_step(v, k), x=num(q.stage.point[q.index]), lr=num(self.practice.lr))
+                      rule=self.step_rule(v, k), v=at_step(v, k), x=num(q.stage.point[q.index]), lr=num(self.practice.lr))
         self.say("    " + text, "yellow")
 
     def working(self, q: Question) -> str:
@@ -141,7 +139,7 @@ class View:
                       name=self.slope_at(q) if self.one else self.slope_name(v), value=num(q.expected))
         i = q.index
         x, g = stage.point[i], stage.gradient[i]
-        return f"{self.step_rule(q)} = {num(x)} − {num(self.practice.lr)}·{factor(g)} = {num(q.expected)}"
+        return f"{self.step_rule(q.variable, q.step)} = {num(x)} − {num(self.practice.lr)}·{factor(g)} = {num(q.expected)}"
 
     def verdict(self, a: Answer) -> None:
         if a.correct:
@@ -149,7 +147,7 @@ class View:
         elif not a.text:
             self.say("    " + tr("✗ no answer: {working}", working=self.working(a.question)), "red")
         elif a.given is None:
-            shown = a.text if len(a.text) <= 20 else a.text[:17] + "..."
+            shown = printable(a.text if len(a.text) <= 20 else a.text[:17] + "...")
             self.say("    " + tr("✗ not a number ('{text}'): {working}", text=shown, working=self.working(a.question)), "red")
         else:
             self.say("    " + tr("✗ not quite: {working}", working=self.working(a.question)), "red")
@@ -281,7 +279,7 @@ def line_reader(console, stdin=None) -> Callable[[Text], str | None]:
         if not line:
             console.print()
             return None
-        console.print(Text(line.rstrip("\r\n")), markup=False, highlight=False)
+        console.print(Text(printable(line.rstrip("\r\n"))), markup=False, highlight=False)
         return line.rstrip("\r\n")
 
     read.tty = tty  # type: ignore[attr-defined]
