@@ -34,7 +34,8 @@ def slope_reading(slope: float) -> str:
 def curvature(eigenvalues: np.ndarray) -> str:
     """convex / concave / saddle / degenerate, from the Hessian's eigenvalues at a point (the same test,
     and the same tolerance, as the kind of a stationary point)."""
-    return {"minimum": "convex", "maximum": "concave"}.get(stationary_kind_of(eigenvalues), stationary_kind_of(eigenvalues))
+    verdict = stationary_kind_of(eigenvalues)
+    return {"minimum": "convex", "maximum": "concave"}.get(verdict, verdict)
 
 
 def curvature_at(function, at: np.ndarray) -> dict:
