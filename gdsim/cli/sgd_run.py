@@ -59,6 +59,11 @@ def execute(opts, fmt: str) -> int:
     model = make_model(opts.model, dataset, opts.target)
     names = list(model.params)
     init = parse_point(str(opts.init), names, option="--init") if opts.init is not None else None
+    from gdsim.render.scene import View, check_map_style, check_window_names, parse_window
+
+    window = parse_window(opts.window, names, parameters=True)
+    check_window_names(window, names, parameters=True)
+    view = View(window, check_map_style(opts.map))
     optimizer = make_optimizer(opts.optimizer, lr=opts.lr, **{k: getattr(opts, k) for k in HYPER_PARAMETERS})
     sizes = _batch_sizes(opts, dataset.samples)
     header = {
@@ -83,7 +88,7 @@ def execute(opts, fmt: str) -> int:
     if fmt == "text":
         from gdsim.render.sgd_text import TextSink
 
-        sink = TextSink(opts, dataset, model, optimizer, truth, sizes, header)
+        sink = TextSink(opts, dataset, model, optimizer, truth, sizes, header, view)
     else:
         sink = SINKS[fmt](names, header, comparison, opts.get)
     sink.start_output()
@@ -129,7 +134,7 @@ def execute(opts, fmt: str) -> int:
     if opts.save_plot:
         from gdsim.render.sgd_text import save_plots
 
-        save_plots(opts.save_plot, dataset, model, opts, results, curves)
+        save_plots(opts.save_plot, dataset, model, opts, results, curves, view)
     statuses = {r.status for r in results}
     if "interrupted" in statuses:
         return 130

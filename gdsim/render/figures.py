@@ -38,10 +38,11 @@ def require_matplotlib(path: str) -> None:
 
 
 def write_figure(path: str, scene, series: dict, diverged, *, title: str, scene_title: str, value_title: str,
-                 value_label: str = "f", step_label: str = "step") -> None:
+                 value_label: str = "f", step_label: str | None = None) -> None:
     """Write the figure: the curve or the level curves with every path (when there is a scene) beside the
     value against step on a log scale where the values are positive; one line per run in each panel."""
     require_matplotlib(path)
+    step_label = step_label or tr("step")
     import matplotlib
 
     matplotlib.use("Agg", force=True)

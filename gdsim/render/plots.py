@@ -136,7 +136,7 @@ def curve_view(f: Callable[[np.ndarray], np.ndarray], runs: Sequence[tuple[str, 
         legend.append(("╱", tr("slope at the start"), _TANGENT_COLOR))
     legend.append(("S", tr("start"), _START_COLOR))
     if single:
-        legend += [("o", tr("steps"), _STEP_COLOR), ("E", tr("end"), _END_COLOR)]
+        legend += [("o", tr("each step"), _STEP_COLOR), ("E", tr("end"), _END_COLOR)]
     markers = []
     for i, (label, xs, _, ok, diverged) in enumerate(paths):
         glyph, code = (("o", _STEP_COLOR) if single else (SERIES_MARKERS[i % len(SERIES_MARKERS)],
@@ -198,7 +198,7 @@ def _tangent(f, x0, y0, lo, hi, ylo, yhi):
 
 def value_vs_step(series: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, width: int, height: int,
                   color: bool, log: bool | None = None, title: str | None = None, ylabel: str = "f",
-                  xlabel: str = "step", diverged: Sequence[str] = ()) -> str:
+                  xlabel: str | None = None, diverged: Sequence[str] = ()) -> str:
     """f against step for one run or an overlay of several, each series with its own marker.
 
     On a log scale the plot shows log10 of the values with ticks labelled as powers of ten. The scale
@@ -208,6 +208,7 @@ def value_vs_step(series: Mapping[str, tuple[Sequence[int], Sequence[float]]], *
     """
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         return _too_small(width, height)
+    xlabel = tr("step") if xlabel is None else xlabel
     cleaned = {}
     for label, (steps, values) in series.items():
         cleaned[label] = _finite_pairs(steps, values)
@@ -298,7 +299,7 @@ def data_with_line(x: Sequence[float], y: Sequence[float], line_x: Sequence[floa
     dx, dy = _finite_pairs(x, y)
     lx, ly = _finite_pairs(line_x, line_y)
     if dx.size == 0 and lx.size == 0:
-        return _note("nothing to plot: no finite data", width)
+        return _note(tr("nothing to plot: no finite data"), width)
     if dx.size > MAX_POINTS:
         # A scatter has no order to preserve spikes in: an even stride keeps its shape.
         index = np.linspace(0, dx.size - 1, MAX_POINTS).astype(int)
@@ -312,7 +313,7 @@ def data_with_line(x: Sequence[float], y: Sequence[float], line_x: Sequence[floa
         if lx.size:
             fig.draw(_signal(fig, lx, ly, "braille", _SERIES_COLORS[1], lines=True))
 
-    legend = [("•", "data", _SERIES_COLORS[0]), ("──", "fitted line", _SERIES_COLORS[1])]
+    legend = [("•", tr("data"), _SERIES_COLORS[0]), ("──", tr("fitted line"), _SERIES_COLORS[1])]
     return _plotext_plot(draw, width=width, height=height, color=color, title=title,
                          xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim, legend=legend)
 
@@ -663,9 +664,9 @@ def _header(title, ylabel, width):
     """The top line of the map: the y axis name on the left and the title centred."""
     line = _fit(ylabel, width)
     if title:
-        text = _fit(title, width - len(line) - 2)
-        start = max(len(line) + 2, (width - len(text)) // 2)
-        line = line.ljust(start) + text
+        text = _fit(title, width - _cells(line) - 2)
+        start = max(_cells(line) + 2, (width - _cells(text)) // 2)
+        line = line + " " * (start - _cells(line)) + text
     return line
 
 
@@ -782,7 +783,7 @@ def _legend_lines(items, width, color):
     for glyph, label, code in items:
         entry = _fit(f"{glyph} {label}" if glyph.strip() else label, width)
         painted = _paint(glyph, code) + entry[len(glyph):] if color and code is not None and glyph.strip() else entry
-        if line and _visible_length(line) + 2 + len(entry) > width:
+        if line and _visible_length(line) + 2 + _cells(entry) > width:
             lines.append(line)
             line = ""
         line = f"{line}  {painted}" if line else painted
@@ -790,7 +791,14 @@ def _legend_lines(items, width, color):
 
 
 def _visible_length(text):
-    return len(_ANSI.sub("", text))
+    return _cells(_ANSI.sub("", text))
+
+
+def _cells(text):
+    """Terminal columns of a text: East Asian wide characters (Korean) take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _paint(text, code):
@@ -802,7 +810,11 @@ def _fit(text, width):
     text = str(text)
     if width <= 0:
         return ""
-    return text if len(text) <= width else text[:width - 1] + "…"
+    if _cells(text) <= width:
+        return text
+    while text and _cells(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
 
 
 def _note(text, width):
@@ -810,4 +822,4 @@ def _note(text, width):
 
 
 def _too_small(width, height):
-    return _note(f"no room for a plot in {width}x{height} characters", width)
+    return _note(tr("no room for a plot in {width}x{height} characters", width=width, height=height), width)

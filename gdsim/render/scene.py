@@ -69,7 +69,7 @@ class Scene:
         return _values(self.f, np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
 
 
-def parse_window(text: str | None, names: Sequence[str]) -> dict[str, tuple[float, float]] | None:
+def parse_window(text: str | None, names: Sequence[str], parameters: bool = False) -> dict[str, tuple[float, float]] | None:
     """`x=A:B` or `x=A:B,y=C:D` as {name: (A, B)}; a bad part is refused with an error naming it."""
     if text is None:
         return None
@@ -81,6 +81,8 @@ def parse_window(text: str | None, names: Sequence[str]) -> dict[str, tuple[floa
         if not eq or not name:
             raise OptionError(tr("--window: '{part}' is not NAME=LOW:HIGH, e.g. x=-2:2", part=part))
         if name not in names:
+            if parameters:
+                raise OptionError(tr("--window: '{name}' is not a parameter of the model ({names})", name=name, names=", ".join(names)))
             raise OptionError(tr("--window: '{name}' is not a variable of f ({names})", name=name, names=", ".join(names)))
         if name in window:
             raise OptionError(tr("--window: '{name}' is given twice", name=name))
@@ -103,10 +105,12 @@ def check_map_style(style: str) -> str:
     return style
 
 
-def check_window_names(window: dict | None, names: Sequence[str]) -> None:
+def check_window_names(window: dict | None, names: Sequence[str], parameters: bool = False) -> None:
     """A window for a plot that has one: every variable of a two-variable map, or the one of a curve."""
     if window is None:
         return
+    if parameters and len(names) != 2:
+        raise OptionError(tr("--window: the model has {n} parameters; only a model of two has a loss map", n=len(names)))
     if len(names) > 2:
         raise OptionError(tr("--window: f has {n} variables; only a curve (1) or a map (2) has a window", n=len(names)))
     missing = [n for n in names if n not in window]
@@ -216,14 +220,74 @@ def _search(f, dims, lows, highs, grid: int | None = None, rounds: int = 4) -> l
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, dims)
     values = _values(f, grid).reshape((n,) * dims)
     lowest = _grid_minima(values)
-    found = []
-    for index in lowest[:20]:
+    found: list[np.ndarray] = []
+    size = float(np.max(highs - lows))
+    for index in lowest[:12]:
         point = np.array([axes[d][index[d]] for d in range(dims)])
         step = (highs - lows) / (n - 1)
         for _ in range(rounds):
             point, step = _zoom(f, point, step)
-        found.append(point)
+        # A grid sees false minima along a narrow curved valley (Rosenbrock's): Newton's method slides
+        # them down to the real one, and only a point where f curves up in every direction is kept.
+        point = _polish(f, point, size)
+        if point is None or np.any(point < lows) or np.any(point > highs):
+            continue
+        if not any(np.linalg.norm(point - other) <= 1e-3 * size for other in found):
+            found.append(point)
     return found
+
+
+def _polish(f, point, size, iterations: int = 60):
+    """Newton's method on f from finite differences, each step damped until f goes down; the point it
+    settles at if f's curvature there is positive in every direction, else None."""
+    dims = point.size
+    for _ in range(iterations):
+        gradient, hessian = _derivatives(f, point, size)
+        if gradient is None:
+            return None
+        try:
+            eigenvalues, vectors = np.linalg.eigh(hessian)
+        except np.linalg.LinAlgError:
+            return None
+        # Where f curves down the step follows the slope, like the newton optimizer's rule.
+        curvature = np.maximum(np.abs(eigenvalues), 1e-12 * max(1.0, float(np.max(np.abs(eigenvalues)))))
+        step = -(vectors @ ((vectors.T @ gradient) / curvature))
+        here = _values(f, point.reshape(1, dims))[0]
+        moved = False
+        for _ in range(30):
+            trial = point + step
+            if _values(f, trial.reshape(1, dims))[0] <= here:
+                moved = True
+                break
+            step = step / 2
+        if not moved or np.linalg.norm(step) <= 1e-10 * max(1.0, size):
+            break
+        point = trial
+    gradient, hessian = _derivatives(f, point, size)
+    if hessian is None or np.min(np.linalg.eigvalsh(hessian)) <= 0:
+        return None
+    return point
+
+
+def _derivatives(f, point, size):
+    """Gradient and Hessian of f at the point by central differences (3^dims evaluations at once)."""
+    dims = point.size
+    h = 1e-4 * max(size, 1e-8) if size < 1 else 1e-4 * max(1.0, float(np.max(np.abs(point))))
+    offsets = np.stack(np.meshgrid(*[np.array([-1.0, 0.0, 1.0])] * dims, indexing="ij"), axis=-1).reshape(-1, dims)
+    values = _values(f, point + h * offsets).reshape((3,) * dims)
+    if np.any(np.isnan(values)):
+        return None, None
+    centre = (1,) * dims
+    gradient, hessian = np.empty(dims), np.empty((dims, dims))
+    for i in range(dims):
+        up, down = list(centre), list(centre)
+        up[i], down[i] = 2, 0
+        gradient[i] = (values[tuple(up)] - values[tuple(down)]) / (2 * h)
+        hessian[i, i] = (values[tuple(up)] - 2 * values[centre] + values[tuple(down)]) / h ** 2
+        for j in range(i + 1, dims):
+            corner = lambda a, b: values[tuple(a if k == i else b if k == j else 1 for k in range(dims))]  # noqa: E731
+            hessian[i, j] = hessian[j, i] = (corner(2, 2) - corner(2, 0) - corner(0, 2) + corner(0, 0)) / (4 * h * h)
+    return gradient, hessian
 
 
 def _grid_minima(values: np.ndarray) -> list[tuple[int, ...]]:

@@ -138,15 +138,15 @@ def loss_scene(dataset, model, opts, results, curves, view=None):
                        style=view.style, grid=31)
 
 
-def plot_blocks(dataset, model, opts, results, curves, color, width: int | None = None) -> list[str]:
+def plot_blocks(dataset, model, opts, results, curves, color, width: int | None = None, view=None) -> list[str]:
     from gdsim.render import plots as P
 
     w, h = P.plot_size(terminal_width() if width is None else width)
     series = {label: (curve[0], curve[1]) for label, curve in curves.items()}
     diverged = [label for label, r in zip(curves, results) if r.status == "diverged"]
-    blocks = [P.value_vs_step(series, width=w, height=h, color=color, ylabel="loss", xlabel="epoch",
+    blocks = [P.value_vs_step(series, width=w, height=h, color=color, ylabel=tr("loss"), xlabel=tr("epoch"),
                               title=tr("full-data loss against epoch"), diverged=diverged)]
-    scene = loss_scene(dataset, model, opts, results, curves)
+    scene = loss_scene(dataset, model, opts, results, curves, view)
     if scene is not None:
         a, b = scene.names
         title = (tr("full-data loss over ({a}, {b}) with the path", a=a, b=b) if len(curves) == 1
@@ -169,15 +169,15 @@ def plot_blocks(dataset, model, opts, results, curves, color, width: int | None 
     return blocks
 
 
-def save_plots(path: str, dataset, model, opts, results, curves) -> None:
+def save_plots(path: str, dataset, model, opts, results, curves, view=None) -> None:
     """--save-plot: a figure (.svg, .png) with matplotlib, else the terminal's plots as text or HTML."""
     from gdsim.render.figures import is_figure, write_figure
     from gdsim.render.plot_file import write_plot_file
 
     if not is_figure(path):
-        write_plot_file(path, plot_blocks(dataset, model, opts, results, curves, False, 100))
+        write_plot_file(path, plot_blocks(dataset, model, opts, results, curves, False, 100, view))
         return
-    scene = loss_scene(dataset, model, opts, results, curves)
+    scene = loss_scene(dataset, model, opts, results, curves, view)
     series = {label: (curve[0], curve[1]) for label, curve in curves.items()}
     diverged = [label for label, r in zip(curves, results) if r.status == "diverged"]
     a, b = (list(model.params) + ["", ""])[:2]
@@ -189,13 +189,14 @@ def save_plots(path: str, dataset, model, opts, results, curves) -> None:
         shown = opts.model
     write_figure(path, scene, series, diverged, title=tr("model: ŷ = {m}", m=shown),
                  scene_title=title, value_title=tr("full-data loss against epoch"),
-                 value_label="loss", step_label="epoch")
+                 value_label=tr("loss"), step_label=tr("epoch"))
 
 
 class TextSink:
     """Feeds the rows (one run) or nothing (a comparison) as the steps come, then the summary and the plots."""
 
-    def __init__(self, opts, dataset, model, optimizer, truth, sizes, header: dict):
+    def __init__(self, opts, dataset, model, optimizer, truth, sizes, header: dict, view=None):
+        self.view = view
         self.opts, self.dataset, self.model, self.optimizer, self.truth, self.sizes = opts, dataset, model, optimizer, truth, sizes
         self.names = list(model.params)
         self.comparison = len(sizes) > 1
@@ -220,7 +221,7 @@ class TextSink:
         summary(self.console, self.names, self.results, self.sizes, self.truth, self.comparison)
         if self.opts.plot and not interrupted:
             color = color_wanted()
-            for block in plot_blocks(self.dataset, self.model, self.opts, self.results, curves, color):
+            for block in plot_blocks(self.dataset, self.model, self.opts, self.results, curves, color, view=self.view):
                 self.console.print("")
                 if color:
                     from rich.text import Text
