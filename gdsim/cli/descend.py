@@ -40,7 +40,7 @@ class Options:
     preset: str | None = option("--preset", help="A named classic function with its suggested start and settings.")
     config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
-    save_plot: str | None = option("--save-plot", help="Also write the plots to this file: .txt, .html, or a figure .svg/.png (needs gdsim[figures]).")
+    save_plot: str | None = option("--save-plot", help="Also write the plots to this file: .txt, .html, or a figure .svg/.png (needs matplotlib).")
     window: str | None = option("--window", help="The plot's window: x=-2:2 for a curve, x=-2:2,y=-1:3 for a map (default: start, path and nearest minimum).")
     map: str = option("--map", default="lines", help="How a map of two variables shows f: lines (level curves, default) or shade (bands).")
     dim: int | None = option("--dim", help="Vector mode: the variable is a vector of this many components (x[0], x[1:], sum, dot, ...).")

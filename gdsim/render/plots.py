@@ -343,12 +343,13 @@ def map_view(f2: Callable[[np.ndarray, np.ndarray], np.ndarray], runs: Sequence[
     """
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         return _too_small(width, height)
-    paths = []
+    paths, counts = [], []
     for label, path in runs:
         path = np.asarray(path, dtype=float).reshape(-1, 2)
         drawable = _plottable(path).all(axis=1)
         ends = (len(path) > 0 and bool(drawable[0]), len(path) > 0 and bool(drawable[-1]))
         paths.append((label, path[drawable], ends))
+        counts.append(len(path))
     every = np.vstack([p for _, p, _ in paths] or [np.empty((0, 2))])
     if window is not None:
         (xlo, xhi), (ylo, yhi) = _interval(*window[0]), _interval(*window[1])
@@ -358,23 +359,35 @@ def map_view(f2: Callable[[np.ndarray, np.ndarray], np.ndarray], runs: Sequence[
         return _note(tr("nothing to plot: the path has no finite point"), width)
 
     single = len(paths) == 1
-    if style == "shade":
-        legend_items = [(" ", tr('low "{ramp}" high (rank of {f})', ramp=RAMP, f=surface), None)]
-    else:
-        legend_items = [("╱", tr("level curves of {f}", f=surface), _RAMP_COLORS[5])]
-    legend_items.append(("S", tr("start"), _START_COLOR))
+
+    def legend_for(leaves):
+        if style == "shade":
+            items = [(" ", tr('low "{ramp}" high (rank of {f})', ramp=RAMP, f=surface), None)]
+        else:
+            items = [("╱", tr("level curves of {f}", f=surface), _RAMP_COLORS[5])]
+        items.append(("S", tr("start"), _START_COLOR))
+        for i, (label, _, _) in enumerate(paths):
+            if not single:
+                glyph = SERIES_MARKERS[i % len(SERIES_MARKERS)]
+                items.append((glyph, label + (" " + tr("(leaves the window)") if leaves[i] else ""),
+                              _SERIES_COLORS[i % len(_SERIES_COLORS)]))
+        if single:
+            items += [("o", tr("step"), _PATH_COLOR), ("•", tr("path"), _PATH_COLOR), ("E", tr("end"), _END_COLOR)]
+            if leaves[0]:
+                items.append(("→", tr("the path leaves the window"), None))
+        if len(minima):
+            items.append(("*", tr("minimum"), _MINIMUM_COLOR))
+        return items
+
     markers = []
-    for i, (label, _, _) in enumerate(paths):
+    for i in range(len(paths)):
         if single:
             markers.append(("•", "o", _PATH_COLOR))
         else:
             glyph = SERIES_MARKERS[i % len(SERIES_MARKERS)]
             markers.append((glyph, glyph, _SERIES_COLORS[i % len(_SERIES_COLORS)]))
-            legend_items.append((glyph, label, markers[-1][2]))
-    if single:
-        legend_items += [("o", tr("step"), _PATH_COLOR), ("•", tr("path"), _PATH_COLOR), ("E", tr("end"), _END_COLOR)]
-    if len(minima):
-        legend_items.append(("*", tr("minimum"), _MINIMUM_COLOR))
+    # Room for the longest legend (every path leaving the window, and undefined cells).
+    legend_items = legend_for([True] * len(paths))
     # The header, the axis and the tick labels take one row each; the legend may wrap.
     rows = height - 3 - len(_legend_lines(legend_items + [("?", tr("undefined"), None)], width, color=False))
     if rows < 3:
@@ -389,6 +402,8 @@ def map_view(f2: Callable[[np.ndarray, np.ndarray], np.ndarray], runs: Sequence[
         if equal:
             (xlo, xhi), (ylo, yhi) = _equal_scales((xlo, xhi), (ylo, yhi), cols, rows)
 
+    legend_items = legend_for([len(p) < count or bool(np.any((p[:, 0] < xlo) | (p[:, 0] > xhi) | (p[:, 1] < ylo) | (p[:, 1] > yhi)))
+                               for (_, p, _), count in zip(paths, counts)])
     cell_w, cell_h = (xhi - xlo) / cols, (yhi - ylo) / rows
     if style == "shade":
         levels = _cell_levels(f2, xlo, yhi, cell_w, cell_h, rows, cols)
