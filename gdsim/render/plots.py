@@ -385,7 +385,7 @@ def map_view(f2: Callable[[np.ndarray, np.ndarray], np.ndarray], runs: Sequence[
             markers.append(("•", "o", _PATH_COLOR))
         else:
             glyph = SERIES_MARKERS[i % len(SERIES_MARKERS)]
-            markers.append((glyph, glyph, _SERIES_COLORS[i % len(_SERIES_COLORS)]))
+            markers.append(("·", glyph, _SERIES_COLORS[i % len(_SERIES_COLORS)]))
     # Room for the longest legend (every path leaving the window, and undefined cells).
     legend_items = legend_for([True] * len(paths))
     # The header, the axis and the tick labels take one row each; the legend may wrap.
@@ -416,8 +416,12 @@ def map_view(f2: Callable[[np.ndarray, np.ndarray], np.ndarray], runs: Sequence[
     for r, c in zip(*np.nonzero(undefined)):
         cells[r][c], codes[r][c] = "?", None
     put = _putter(cells, codes, xlo, yhi, cell_w, cell_h)
+    # Every run's way first, then every run's points, so one run's way never hides another's points;
+    # the first run is drawn last, on top.
     for (label, path, ends), (segment, point, code) in reversed(list(zip(paths, markers))):
-        _draw_path(put, path, (False, False), xlo, yhi, cell_w, cell_h, segment, point, code)
+        _draw_path(put, path, (False, False), xlo, yhi, cell_w, cell_h, segment, None, code)
+    for (label, path, ends), (segment, point, code) in reversed(list(zip(paths, markers))):
+        _draw_path(put, path, (False, False), xlo, yhi, cell_w, cell_h, None, point, code)
     for x, y in minima:
         put(np.array([(x - xlo) / cell_w]), np.array([(yhi - y) / cell_h]), "*", _MINIMUM_COLOR)
     if single and len(paths[0][1]) and paths[0][2][1]:
@@ -583,7 +587,8 @@ def _putter(cells, codes, xlo, yhi, cell_w, cell_h):
 
 
 def _draw_path(put, path, ends, xlo, yhi, cell_w, cell_h, segment="•", point="o", code=None):
-    """Draw one path: `segment` along its way, `point` at its points, then 'S' and 'E' where `ends` says they are drawable."""
+    """Draw one path: `segment` along its way, `point` at its points (either None to leave it out), then
+    'S' and 'E' where `ends` says they are drawable."""
     code = _PATH_COLOR if code is None else code
     if len(path) == 0:
         return
@@ -592,14 +597,15 @@ def _draw_path(put, path, ends, xlo, yhi, cell_w, cell_h, segment="•", point="
         path = path[index]
     u = (path[:, 0] - xlo) / cell_w
     v = (yhi - path[:, 1]) / cell_h
-    if len(path) > 1:
+    if len(path) > 1 and segment is not None:
         du, dv = np.diff(u), np.diff(v)
         samples = np.clip(np.ceil(2 * np.maximum(np.abs(du), np.abs(dv))), 1, 4 * sum(put.size)).astype(int)
         segment_of = np.repeat(np.arange(len(du)), samples)
         first = np.repeat(np.cumsum(samples) - samples, samples)
         t = (np.arange(samples.sum()) - first + 0.5) / samples[segment_of]
         put(u[segment_of] + t * du[segment_of], v[segment_of] + t * dv[segment_of], segment, code)
-    put(u, v, point, code)
+    if point is not None:
+        put(u, v, point, code)
     if ends[0]:
         put(u[:1], v[:1], "S", _START_COLOR)
     if ends[1]:
