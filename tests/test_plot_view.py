@@ -302,3 +302,20 @@ def test_plot_snapshots_at_80_columns(name):
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"{path} is missing: run with GDSIM_UPDATE_SNAPSHOTS=1 and read it before checking it in"
     assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_no_plot_line_is_wider_than_the_terminal(gdsim_cli, width, lang):
+    import unicodedata
+
+    def columns(line):
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+    for args in (["x^2", "--start", "3", "--lr", "0.001,0.1,0.9,1.1"], ["x^2 + 10y^2", "--start", "2,1", "--lr", "0.01,0.11"]):
+        _, out, _ = gdsim_cli("descend", *args, "--lang", lang, "--max-steps", "100", env={"COLUMNS": str(width)})
+        blocks = [b for b in out.split("\n\n") if "┤" in b]  # the plots: every block with a y axis
+        assert len(blocks) == 2
+        for block in blocks:
+            for line in block.split("\n"):
+                assert columns(line) <= width, line
