@@ -343,7 +343,7 @@ class TextSink:
     table row per run), the summary, then the plots."""
 
     def __init__(self, function, start, optimizers, settings, *, every: int, delay: float, plot: bool,
-                 preset, start_source: str, recorder: PlotRecorder, pause: bool = False):
+                 preset, start_source: str, recorder: PlotRecorder, pause: bool = False, view=None):
         from gdsim.render.console import make_console
         from gdsim.render.descend_formats import plain_labels
 
@@ -351,6 +351,7 @@ class TextSink:
         self.every, self.delay, self.plot, self.preset, self.start_source = every, delay, plot, preset, start_source
         self.recorder = recorder
         self.pause = pause
+        self.view = view
         self.console = make_console()
         self.comparison = len(optimizers) > 1
         self.plain = plain_labels(optimizers)
@@ -448,7 +449,8 @@ class TextSink:
                     self.say(f"  {label}: {stationary_text(r.stationary)}", "dim")
         if self.plot and not stopped:
             color = color_wanted()
-            for block in plot_blocks(self.function, self.start, self.recorder.plots, self.preset, color, terminal_width()):
+            for block in plot_blocks(self.function, self.start, self.recorder.plots, self.preset, color, terminal_width(),
+                                     self.results, self.view):
                 self.say("")
                 if color:
                     from rich.text import Text
@@ -458,40 +460,82 @@ class TextSink:
                     self.console.print(block, markup=False, highlight=False, soft_wrap=True)
 
 
-def plot_blocks(function, start, plots: dict, preset, color: bool, width: int) -> list[str]:
-    """The plots of a run (the curve or the map with the path, f against step) or of a comparison."""
+def scene_of(function, start, plots: dict, preset, results=None, view=None):
+    """The curve or map the plots draw (window, minima, every run's path), or None beyond two variables."""
+    from gdsim.render.scene import RunPath, View, build_scene
+
+    view = view or View()
+    names = list(function.variables)
+    if function.dimension > 2 or function.is_vector:
+        return None
+    statuses = [r.status for r in results] if results else []
+    runs = []
+    for i, (label, keep) in enumerate(plots.items()):
+        steps, points, values = keep.series()
+        diverged = statuses[i] == "diverged" if i < len(statuses) else not all(map(math.isfinite, values[-1:]))
+        runs.append(RunPath(label, np.asarray(steps), np.asarray(points, dtype=float).reshape(-1, len(names)),
+                            np.asarray(values, dtype=float), diverged))
+    known = []
+    if preset is not None and set(preset.start) == set(names):
+        known = [[m.point[n] for n in names] for m in preset.minima]
+    preset_window = preset.window if preset is not None and set(preset.window) == set(names) else None
+    f = lambda pts: function.values(pts)  # noqa: E731
+    return build_scene(names, f, start, runs, known_minima=known, window=view.window, preset_window=preset_window,
+                       style=view.style)
+
+
+def plot_blocks(function, start, plots: dict, preset, color: bool, width: int, results=None, view=None) -> list[str]:
+    """The plots of a run or a comparison: the curve or the map with every path, then f against step."""
     from gdsim.render import plots as P
 
     w, h = P.plot_size(width)
     blocks = []
     names = function.variables
-    if len(plots) == 1:
+    scene = scene_of(function, start, plots, preset, results, view)
+    single = len(plots) == 1
+    if scene is not None and scene.dims == 1:
+        title = tr("f({v}) and the hiker's positions", v=names[0]) if single else tr("f({v}) and every run's positions", v=names[0])
+        blocks.append(P.curve_view(scene.f1, [(r.label, r.points[:, 0], r.diverged) for r in scene.runs],
+                                   width=w, height=h, color=color, window=scene.window[0],
+                                   minima=[m[0] for m in scene.minima], title=title, xlabel=names[0],
+                                   ylabel=f"f({names[0]})"))
+    elif scene is not None:
+        title = (tr("map of f with the hiker's path from S (start) to E (end)") if single
+                 else tr("map of f with every run's path from S (start)"))
+        blocks.append(P.map_view(scene.f2, [(r.label, r.points) for r in scene.runs], width=w, height=h + 4,
+                                 color=color, window=scene.window, minima=scene.minima, style=scene.style,
+                                 equal=not scene.given, title=title, xlabel=names[0], ylabel=names[1]))
+    diverged = [r.label for r in scene.runs if r.diverged] if scene is not None else \
+        [label for label, r in zip(plots, results or []) if r.status == "diverged"]
+    series = {label: (keep.series()[0], keep.series()[2]) for label, keep in plots.items()}
+    blocks.append(P.value_vs_step(series, width=w, height=h, color=color, diverged=diverged,
+                                  title=tr("f against step") if single else tr("f against step, every run")))
+    if single and function.dimension > 2:
         (label, keep), = plots.items()
-        steps, points, values = keep.series()
-        window = None
-        if function.dimension == 1:
-            if preset is not None and preset.window:
-                window = tuple(preset.window[names[0]])
-            xs = [p[0] for p in points]
-            f = lambda x: function.values(np.asarray(x, dtype=float).reshape(-1, 1))  # noqa: E731
-            blocks.append(P.curve_with_points(f, xs, width=w, height=h, color=color, window=window,
-                                              title=tr("f({v}) and the hiker's positions", v=names[0]), xlabel=names[0], ylabel=f"f({names[0]})"))
-        elif function.dimension == 2:
-            if preset is not None and preset.window:
-                window = (tuple(preset.window[names[0]]), tuple(preset.window[names[1]]))
-
-            def f2(X, Y):
-                X, Y = np.broadcast_arrays(np.asarray(X, dtype=float), np.asarray(Y, dtype=float))
-                return function.values(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
-
-            blocks.append(P.contour_view(f2, [tuple(p) for p in points], width=w, height=h + 4, color=color, window=window,
-                                         title=tr("map of f with the hiker's path from S (start) to E (end)"), xlabel=names[0], ylabel=names[1]))
-        blocks.append(P.value_vs_step({label: (steps, values)}, width=w, height=h, color=color, title=tr("f against step")))
-        if function.dimension > 2:
-            norms = keep.norms_series()
-            blocks.append(P.value_vs_step({label: (steps, norms)}, width=w, height=h, color=color, ylabel="‖∇f‖",
-                                          title=tr("‖∇f‖ against step: how steep the ground still is")))
-    else:
-        series = {label: (keep.series()[0], keep.series()[2]) for label, keep in plots.items()}
-        blocks.append(P.value_vs_step(series, width=w, height=h, color=color, title=tr("f against step, every run")))
+        blocks.append(P.value_vs_step({label: (keep.series()[0], keep.norms_series())}, width=w, height=h, color=color,
+                                      ylabel="‖∇f‖", title=tr("‖∇f‖ against step: how steep the ground still is")))
     return blocks
+
+
+def save_plots(path: str, function, start, plots: dict, preset, results, view=None) -> None:
+    """--save-plot: a figure (.svg, .png) with matplotlib, else the terminal's plots as text or HTML."""
+    from gdsim.render.figures import is_figure, write_figure
+    from gdsim.render.plot_file import write_plot_file
+
+    if not is_figure(path):
+        write_plot_file(path, plot_blocks(function, start, plots, preset, False, 100, results, view))
+        return
+    from gdsim.expr.printing import pretty
+
+    scene = scene_of(function, start, plots, preset, results, view)
+    names = function.variables
+    single = len(plots) == 1
+    if scene is not None and scene.dims == 1:
+        scene_title = tr("f({v}) and the hiker's positions", v=names[0]) if single else tr("f({v}) and every run's positions", v=names[0])
+    else:
+        scene_title = tr("map of f with the hiker's path") if single else tr("map of f with every run's path")
+    text = function.text if function.expr is None else f"f({', '.join(names)}) = {pretty(function.expr)}"
+    series = {label: (keep.series()[0], keep.series()[2]) for label, keep in plots.items()}
+    diverged = [label for label, r in zip(plots, results or []) if r.status == "diverged"]
+    write_figure(path, scene, series, diverged, title=text, scene_title=scene_title,
+                 value_title=tr("f against step") if single else tr("f against step, every run"))

@@ -104,12 +104,56 @@ def summary(console, names, results, sizes, truth, comparison):
         say("  " + tr("wall time: {t} s", t=f"{r.wall_time_s:.3g}"))
 
 
-def plot_blocks(dataset, model, opts, results, curves, color) -> list[str]:
+def loss_scene(dataset, model, opts, results, curves, view=None):
+    """The full-data loss over a model's two parameters with every batch size's path, or None for
+    another number of parameters."""
+    from gdsim.engine.sgd import LinearModel
+    from gdsim.render.scene import RunPath, View, build_scene
+
+    view = view or View()
+    names = list(model.params)
+    if len(names) != 2 or not curves:
+        return None
+    runs = []
+    for (label, curve), r in zip(curves.items(), results):
+        if len(curve) < 3 or not curve[2]:
+            return None
+        runs.append(RunPath(label, np.asarray(curve[0]), np.asarray(curve[2], dtype=float).reshape(-1, 2),
+                            np.asarray(curve[1], dtype=float), r.status == "diverged"))
+    table = dataset.table
+
+    def loss(points):
+        with np.errstate(all="ignore"):
+            return np.array([model.loss(p, table, opts.loss) for p in np.asarray(points, dtype=float).reshape(-1, 2)])
+
+    known = []
+    if isinstance(model, LinearModel):
+        # The least-squares fit is the loss's one minimum (mse and sse alike): the valley every path heads for.
+        X = np.column_stack([table[:, dataset.index(c)] for c in model.features] + [np.ones(table.shape[0])])
+        y = table[:, dataset.index(opts.target)]
+        solution, *_ = np.linalg.lstsq(X, y, rcond=None)
+        if np.all(np.isfinite(solution)):
+            known = [solution]
+    return build_scene(names, loss, runs[0].points[0], runs, known_minima=known, window=view.window,
+                       style=view.style, grid=31)
+
+
+def plot_blocks(dataset, model, opts, results, curves, color, width: int | None = None, view=None) -> list[str]:
     from gdsim.render import plots as P
 
-    w, h = P.plot_size(terminal_width())
-    blocks = [P.value_vs_step(curves, width=w, height=h, color=color, ylabel="loss", xlabel="epoch",
-                              title=tr("full-data loss against epoch"))]
+    w, h = P.plot_size(terminal_width() if width is None else width)
+    series = {label: (curve[0], curve[1]) for label, curve in curves.items()}
+    diverged = [label for label, r in zip(curves, results) if r.status == "diverged"]
+    blocks = [P.value_vs_step(series, width=w, height=h, color=color, ylabel=tr("loss"), xlabel=tr("epoch"),
+                              title=tr("full-data loss against epoch"), diverged=diverged)]
+    scene = loss_scene(dataset, model, opts, results, curves, view)
+    if scene is not None:
+        a, b = scene.names
+        title = (tr("full-data loss over ({a}, {b}) with the path", a=a, b=b) if len(curves) == 1
+                 else tr("full-data loss over ({a}, {b}) with every batch size's path", a=a, b=b))
+        blocks.append(P.map_view(scene.f2, [(r.label, r.points) for r in scene.runs], width=w, height=h + 4, color=color,
+                                 window=scene.window, minima=scene.minima, style=scene.style, equal=False, title=title,
+                                 xlabel=scene.names[0], ylabel=scene.names[1], surface=tr("the loss")))
     feats = [n for n in dataset.names if n != opts.target]
     if len(feats) == 1 and len(results) == 1 and dataset.samples > 0:
         x = dataset.column(feats[0])
@@ -125,10 +169,34 @@ def plot_blocks(dataset, model, opts, results, curves, color) -> list[str]:
     return blocks
 
 
+def save_plots(path: str, dataset, model, opts, results, curves, view=None) -> None:
+    """--save-plot: a figure (.svg, .png) with matplotlib, else the terminal's plots as text or HTML."""
+    from gdsim.render.figures import is_figure, write_figure
+    from gdsim.render.plot_file import write_plot_file
+
+    if not is_figure(path):
+        write_plot_file(path, plot_blocks(dataset, model, opts, results, curves, False, 100, view))
+        return
+    scene = loss_scene(dataset, model, opts, results, curves, view)
+    series = {label: (curve[0], curve[1]) for label, curve in curves.items()}
+    diverged = [label for label, r in zip(curves, results) if r.status == "diverged"]
+    a, b = (list(model.params) + ["", ""])[:2]
+    title = tr("full-data loss over ({a}, {b}) with every batch size's path", a=a, b=b) if len(curves) > 1 else \
+        tr("full-data loss over ({a}, {b}) with the path", a=a, b=b)
+    if opts.model.strip() == "linear":
+        shown = " + ".join(f"w_{c}·{c}" for c in model.features[:3]) + (" + …" if len(model.features) > 3 else "") + " + b"
+    else:
+        shown = opts.model
+    write_figure(path, scene, series, diverged, title=tr("model: ŷ = {m}", m=shown),
+                 scene_title=title, value_title=tr("full-data loss against epoch"),
+                 value_label=tr("loss"), step_label=tr("epoch"))
+
+
 class TextSink:
     """Feeds the rows (one run) or nothing (a comparison) as the steps come, then the summary and the plots."""
 
-    def __init__(self, opts, dataset, model, optimizer, truth, sizes, header: dict):
+    def __init__(self, opts, dataset, model, optimizer, truth, sizes, header: dict, view=None):
+        self.view = view
         self.opts, self.dataset, self.model, self.optimizer, self.truth, self.sizes = opts, dataset, model, optimizer, truth, sizes
         self.names = list(model.params)
         self.comparison = len(sizes) > 1
@@ -153,7 +221,7 @@ class TextSink:
         summary(self.console, self.names, self.results, self.sizes, self.truth, self.comparison)
         if self.opts.plot and not interrupted:
             color = color_wanted()
-            for block in plot_blocks(self.dataset, self.model, self.opts, self.results, curves, color):
+            for block in plot_blocks(self.dataset, self.model, self.opts, self.results, curves, color, view=self.view):
                 self.console.print("")
                 if color:
                     from rich.text import Text
