@@ -396,4 +396,16 @@ KO: dict[str, str] = {
     "Show one in full with: gdsim presets NAME; use it with --preset NAME.": "하나를 자세히 보려면: gdsim presets NAME; 쓰려면 --preset NAME.",
     "global": "전역 최솟값",
     "local": "국소 최솟값",
+    # the terminal view: rows, left-out columns, headlines, comparison tables
+    "⋮ {n} rows left out (steps {a} to {b}): --every {e} shows fewer rows, --format csv every one": "⋮ 행 {n}개 생략 ({a}번째부터 {b}번째 걸음까지): --every {e} 로 더 적은 행을, --format csv 로 모든 행을 볼 수 있습니다",
+    "To fit {w} columns these are left out: {cols} (a wider terminal shows them).": "화면 너비 {w}칸에 맞추느라 빠진 열: {cols} (더 넓은 터미널에서 보입니다).",
+    "Diverged: a coordinate went beyond --bound; the hiker walked off the map.": "발산: 좌표가 --bound 를 넘었습니다. 등산객이 지도 밖으로 걸어 나갔습니다.",
+    "Stopped: the hiker stepped outside the domain of f, where f is not defined.": "멈춤: 등산객이 f의 정의역 밖, 즉 f가 정의되지 않는 곳으로 걸어 나갔습니다.",
+    "Diverged: the numbers overflowed; f or its slope is no longer a finite number.": "발산: 수가 넘쳤습니다. f 또는 기울기가 더 이상 유한한 수가 아닙니다.",
+    "({n} variables)": "(변수 {n}개)",
+    "({n} parameters)": "(매개변수 {n}개)",
+    "{label}: final point {p}": "{label}: 마지막 점 {p}",
+    "final parameters": "마지막 매개변수",
+    "batch {b}: final parameters {p}": "배치 {b}: 마지막 매개변수 {p}",
+    "step {k} of {n}   full loss = {l}": "{n} 걸음 중 {k}번째   전체 손실 = {l}",
 }
