@@ -39,3 +39,52 @@ def test_a_narrow_terminal_leaves_out_the_updates_but_keeps_the_slopes():
     header = columns.header()
     assert "∂f/∂x" in header and "‖∇f‖" in header and "Δx" not in header
     assert "-0.12346" in columns.row(step(function))  # five digits in ten columns
+
+
+# --- numbers in a fixed width, words wrapped, tables that never cut a value -------------------
+
+import math  # noqa: E402
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from gdsim.render.rows import Table, fit_number, wrap  # noqa: E402
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([9, 10, 12]))
+def test_a_number_keeps_its_width_whatever_its_size(x, width):
+    text = fit_number(x, width, 6)
+    assert len(text) == width
+    shown = text.strip()
+    if math.isnan(x):
+        assert shown == "undefined"
+    elif math.isinf(x):
+        assert shown == ("∞" if x > 0 else "-∞")
+    else:  # read back exactly (Decimal: 1.8e+308 is beyond a float): the digits shown are right
+        from decimal import Decimal
+
+        assert abs(Decimal(shown) - Decimal(x)) <= abs(Decimal(x)) * Decimal("0.01")
+
+
+def test_numbers_lose_digits_not_their_column():
+    assert fit_number(-1.23456789e150, 12, 6) == "-1.2346e+150"
+    assert fit_number(1.23456789e15, 9, 4) == "1.235e+15"
+    assert fit_number(0.5, 9, 4) == "      0.5"
+
+
+@given(st.lists(st.text(alphabet="abcdefgh한국", min_size=1, max_size=12), min_size=1, max_size=30),
+       st.integers(min_value=20, max_value=80))
+def test_wrapped_lines_fit_and_keep_every_word(words, width):
+    text = " ".join(words)
+    lines = wrap(text, width, indent="  ")
+    assert all(cells(line) <= width for line in lines)
+    assert " ".join(line.strip() for line in lines).split() == words
+
+
+def test_a_table_leaves_out_columns_before_it_cuts_a_value():
+    table = Table("t", [("run", "l", 0), ("note", "l", 2), ("f", "r", 0)])
+    table.add("lr=0.001", "x" * 40, lambda d: f"{1 / 3:.{d}g}")
+    lines, left_out = table.lines(40)
+    assert left_out == ["note"]
+    assert lines[2].split() == ["lr=0.001", "0.333333"]
+    lines, left_out = table.lines(None)
+    assert left_out == [] and "x" * 40 in lines[2]
