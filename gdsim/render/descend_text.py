@@ -302,8 +302,8 @@ class TextSink:
         self.recorder = recorder
         self.console = make_console()
         self.comparison = len(optimizers) > 1
-        self.plain = plain_labels(optimizers)
         self.results: list[Result] = []
+        self.table_labels: list[str] = []
         self.stream = None
 
     def say(self, line: str, style: str | None = None) -> None:
@@ -390,6 +390,7 @@ class TextSink:
             label = f"{opt.name} lr={opt.hyper['lr']:g}"  # the optimizer and its rate, whatever differs
             twin = self.recorder.run_labels[i].rpartition(" #")[2]
             label += f" #{twin}" if twin.isdigit() and " #" in self.recorder.run_labels[i] else ""
+            self.table_labels.append(label)
             self.table.add(label, result.status, str(result.steps),
                            lambda digits, v=result.value: number_text(v, f".{digits}g"), number_text(result.gradient_norm, ".3g"), point)
             return
@@ -423,10 +424,10 @@ class TextSink:
             if [t for t in left_out if t != tr("final point")]:
                 self.left_out([t for t in left_out if t != tr("final point")], width)
             if below:
-                for label, r in zip(self.recorder.run_labels, self.results):
+                for label, r in zip(self.table_labels, self.results):
                     for line in wrap(tr("{label}: final point {p}", label=label, p=self.table_point(r)), width, indent="  "):
                         self.say(line)
-            for label, r in zip(self.plain, self.results):
+            for label, r in zip(self.table_labels, self.results):
                 if r.status != "converged":
                     for line in wrap(f"{label}: {r.reason.render(tr)}", width, indent="  ", hang="    "):
                         self.say(line, "dim")
