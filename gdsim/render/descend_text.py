@@ -1,12 +1,15 @@
 """`gdsim descend` for people: a row per step as it is computed, a summary, and the plots.
 
-Rows are fixed-width lines so that they stream one by one (piped or on a terminal); on a
-terminal a long run shows a live tail of the latest rows instead of scrolling thousands.
+Rows are fixed-width lines, their columns chosen once per run from the terminal's width, so
+that they stream one by one (piped or on a terminal); gdsim.render.rows decides what a terminal's
+scrollback keeps of a long run.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 
 import numpy as np
@@ -149,9 +152,15 @@ class StepStream:
     and a progress line on stderr when the rows go to a file."""
 
     def __init__(self, console, columns: Columns, *, terminal: bool, width: int | None, delay: float = 0.0,
-                 max_steps: int = 0, every: int = 1):
+                 max_steps: int = 0, every: int = 1, pause: bool = False):
         self.columns = columns
         self.delay = delay
+        # --pause: a class walks through together, Enter by Enter; a script or a pipe is never held up.
+        self.pause = pause and _stdin_is_terminal()
+        if self.pause:
+            sys.stderr.write(tr("(press Enter for each next step; Ctrl-C stops)") + "\n")
+            sys.stderr.flush()
+            terminal = False  # every row printed as it comes, however long the walk: no live tail
         self.max_steps = max_steps
         self.rows = RowStream(console, columns.header(), terminal=terminal, width=width, every=every)
         self.progress = Progress()
@@ -163,6 +172,8 @@ class StepStream:
         self.rows.add(s.step, self.columns.row(s), self._progress(s) if self.rows.terminal else "")
         if self.delay > 0:
             time.sleep(self.delay)
+        if self.pause and s.update is not None:
+            wait_for_enter(sys.stdin)
 
     def tick(self, s: Step):
         """Called at every step (recorded or not)."""
@@ -269,6 +280,31 @@ class Thinned:
         return norms
 
 
+def wait_for_enter(stdin) -> None:
+    """Block until Enter is pressed on the terminal `stdin`, without echoing it, so the rows stay
+    together; Ctrl-C still interrupts (the terminal's signal keys are left on)."""
+    import termios
+
+    fd = stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~(termios.ECHO | termios.ICANON)
+    quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 1, 0
+    try:
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        while os.read(fd, 1) not in (b"\n", b"\r", b" ", b""):
+            pass
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 class PlotRecorder:
     """Thinned samples of every run for the plots, one per run label; fed every step, not only recorded ones."""
 
@@ -293,13 +329,14 @@ class TextSink:
     table row per run), the summary, then the plots."""
 
     def __init__(self, function, start, optimizers, settings, *, every: int, delay: float, plot: bool,
-                 preset, start_source: str, recorder: PlotRecorder):
+                 preset, start_source: str, recorder: PlotRecorder, pause: bool = False):
         from gdsim.render.console import make_console
         from gdsim.render.descend_formats import plain_labels
 
         self.function, self.start, self.optimizers, self.settings = function, start, optimizers, settings
         self.every, self.delay, self.plot, self.preset, self.start_source = every, delay, plot, preset, start_source
         self.recorder = recorder
+        self.pause = pause
         self.console = make_console()
         self.comparison = len(optimizers) > 1
         self.results: list[Result] = []
@@ -348,7 +385,7 @@ class TextSink:
         if columns.left_out:
             self.left_out(columns.left_out, width)
         self.stream = StepStream(self.console, columns, terminal=width is not None, width=width, delay=self.delay,
-                                 max_steps=self.settings.max_steps, every=self.every)
+                                 max_steps=self.settings.max_steps, every=self.every, pause=self.pause)
 
     def table_point(self, result: Result) -> str:
         from gdsim.render.console import number_text
