@@ -295,6 +295,10 @@ def test_the_comparison_summary_shows_every_value_whole(runs, width, gdsim_cli):
     lines = screen(runs, "lab", width).lines
     table = lines[lines.index("Comparison from the same start") + 1:]
     assert not any("…" in line for line in table)
+    # While the runs ran, a progress line said which (a comparison prints nothing else until its
+    # table); it is gone from the screen afterwards.
+    assert b"run 4 of 4: step" in runs[("lab", width)][1]
+    assert not any("of at most" in line for line in lines)
     text = "\n".join(table)
     for run in doc["runs"]:
         lr = run["optimizer"]["lr"]

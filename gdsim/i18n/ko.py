@@ -408,6 +408,8 @@ KO: dict[str, str] = {
     "final parameters": "마지막 매개변수",
     "batch {b}: final parameters {p}": "배치 {b}: 마지막 매개변수 {p}",
     "step {k} of {n}   full loss = {l}": "{n} 걸음 중 {k}번째   전체 손실 = {l}",
+    "run {i} of {n}: step {k} of at most {m}": "실행 {n}개 중 {i}번째: 최대 {m} 걸음 중 {k}번째",
+    "batch size {b} ({i} of {n}): step {k}": "배치 크기 {b} ({n}개 중 {i}번째): {k}번째 걸음",
     # practice
     "{name} at ({point})": "({point})에서의 {name}",
     "Practice: take the hiker's steps by hand (plain gradient descent, lr = {lr}, steps: {n}).": "연습: 등산객의 걸음을 직접 계산합니다 (기본 경사하강법, lr = {lr}, 걸음 수 {n}).",

@@ -342,6 +342,7 @@ class TextSink:
         self.results: list[Result] = []
         self.table_labels: list[str] = []
         self.stream = None
+        self.progress = Progress(beside_terminal_stdout=True)  # a comparison shows nothing until its table
 
     def say(self, line: str, style: str | None = None) -> None:
         self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
@@ -405,11 +406,15 @@ class TextSink:
     def each(self, i: int, s: Step) -> None:
         if self.stream is not None:
             self.stream.tick(s)
+        elif self.comparison and self.progress.on:
+            self.progress.say(tr("run {i} of {n}: step {k} of at most {m}", i=i + 1, n=len(self.optimizers), k=s.step,
+                                 m=self.settings.max_steps))
 
     def close(self) -> None:
         if self.stream is not None:
             self.stream.close()
             self.stream = None
+        self.progress.close()
 
     def end(self, i: int, opt, result: Result) -> None:
         self.close()

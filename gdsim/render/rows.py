@@ -85,24 +85,28 @@ def stdout_is_pipe() -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
-def progress_wanted() -> bool:
-    """A progress line on stderr: only when a person watches stderr and the rows go to a file
-    (a terminal shows the rows themselves; a pipe's reader must not get a stray line)."""
+def progress_wanted(beside_terminal_stdout: bool = False) -> bool:
+    """A progress line on stderr: only when a person watches stderr and stdout is not a pipe (a
+    pipe's reader, `| less` or `| head`, must not get a stray line on the same screen). Rows going
+    to the terminal are progress enough, so there only when `beside_terminal_stdout` (a comparison,
+    which prints nothing until every run is done)."""
     try:
         err, out = sys.stderr.isatty(), sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
-    return err and not out and not stdout_is_pipe()
+    if not err or stdout_is_pipe():
+        return False
+    return beside_terminal_stdout or not out
 
 
 class Progress:
     """One line on stderr, rewritten at most ten times a second, erased at the end."""
 
-    def __init__(self):
+    def __init__(self, beside_terminal_stdout: bool = False):
         import time
 
         self.clock = time.monotonic
-        self.on = progress_wanted()
+        self.on = progress_wanted(beside_terminal_stdout)
         self.last = 0.0
         self.shown = False
 
@@ -118,10 +122,12 @@ class Progress:
         self.shown = True
 
     def close(self) -> None:
+        """Erase the line; the next line said (the next run's first) shows at once."""
         if self.shown:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
             self.shown = False
+        self.last = 0.0
 
 
 class _Tail:

@@ -194,6 +194,7 @@ class TextSink:
         self.console = make_console()
         self.results: list = []
         self.stream = None
+        self.progress = Progress(beside_terminal_stdout=self.comparison)  # a comparison shows nothing until its table
 
     def start_output(self) -> None:
         intro(self.console, self.dataset, self.model, self.opts, self.optimizer, self.truth, self.sizes)
@@ -209,8 +210,11 @@ class TextSink:
     def step(self, i: int, batch: int, rec, doc: dict) -> None:
         if self.stream is not None:
             self.stream.show(rec)
+        elif self.progress.on:
+            self.progress.say(tr("batch size {b} ({i} of {n}): step {k}", b=batch, i=i + 1, n=len(self.sizes), k=rec.step))
 
     def end(self, i: int, batch: int, result, rdoc: dict) -> None:
+        self.progress.close()
         if self.stream is not None:
             self.stream.close()
             self.stream = None
