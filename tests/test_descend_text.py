@@ -17,13 +17,17 @@ def step(function, k=3):
     return Step(k, point, 0.987654321, gradient, float(np.linalg.norm(gradient)), -0.1 * gradient)
 
 
-@pytest.mark.parametrize("text", ["x^2", "x^2 + y^2", "x^2 + y^2 + z^2", "a+b+c+d+e+f"])
-@pytest.mark.parametrize("width", [80, 100])
+@pytest.mark.parametrize("text", ["x^2", "x^2 + y^2", "x^2 + y^2 + z^2", "a+b+c+d", "a+b+c+d+e+f"])
+@pytest.mark.parametrize("width", [60, 80, 100, 120])
 def test_rows_fit_the_terminal(text, width):
     function = parse(text)
     columns = Columns(function, "gd", 0.1, width)
     assert cells(columns.header()) <= width
     assert cells(columns.row(step(function))) <= width
+    n = function.dimension
+    huge = Step(999, np.full(n, -1.5e308), -np.inf, np.full(n, np.nan), np.inf, np.full(n, -1.23456789e-300))
+    assert cells(columns.row(huge)) == cells(columns.row(step(function))), "a growing number keeps its column"
+    assert "inf" not in columns.row(huge) and "nan" not in columns.row(huge)
 
 
 def test_piped_rows_keep_every_column_and_six_digits():

@@ -77,13 +77,16 @@ class Columns:
             return [tr(name) for name in ("update", "stride") if name in self.drop]
         if self.many and len(self.names) > 4:
             return ["‖update‖"] if not self.updates else []
+        def group(titles):  # ∂f/∂a … ∂f/∂d rather than four titles
+            return titles if len(titles) <= 2 else [f"{titles[0]} … {titles[-1]}"]
+
         out = []
         if self.many or "partials" in self.drop:
-            out += [f"∂f/∂{v}" for v in self.names]
+            out += group([f"∂f/∂{v}" for v in self.names])
         if self.many or not self.updates:
-            out += [f"Δ{v}" for v in self.names]
+            out += group([f"Δ{v}" for v in self.names])
         if self.many:
-            out += self.names[self.shown:]
+            out += group(self.names[self.shown:])
         return out
 
     def n(self, x) -> str:
