@@ -94,3 +94,24 @@ def test_a_table_leaves_out_columns_before_it_cuts_a_value():
     assert lines[2].split() == ["lr=0.001", "0.333333"]
     lines, left_out = table.lines(None)
     assert left_out == [] and "x" * 40 in lines[2]
+
+
+# --- headlines say what ended the run ---------------------------------------------------------
+
+from gdsim.engine.descend import Result, Settings, run  # noqa: E402
+from gdsim.optim import make_optimizer  # noqa: E402
+from gdsim.render.descend_text import headline, summary_lines  # noqa: E402
+
+
+@pytest.mark.parametrize("text, start, lr, cause, words", [
+    ("sqrt(x)", 1.0, 1.0, "undefined", "outside the domain of f"),   # x = 1 → 0.5 → −0.207: √ of a negative
+    ("x^2", 3.0, 1.1, "bound", "beyond --bound"),                     # |1 − 2·1.1| > 1: grows past 1e8
+    ("exp(x)", 710.0, 0.1, "overflow", "overflowed"),                 # e^710 > the largest double
+])
+def test_a_divergence_is_headlined_by_what_ended_it(text, start, lr, cause, words):
+    function = parse(text)
+    *_, result = run(function, np.array([start]), make_optimizer("gd", lr=lr), Settings())
+    assert isinstance(result, Result) and result.status == "diverged" and result.cause == cause
+    assert words in headline(result) and "the steps grew" not in headline(result)
+    lines = summary_lines(function, np.array([start]), result)
+    assert not any(w in line.split() for line in lines for w in ("inf", "-inf", "nan"))
