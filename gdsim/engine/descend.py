@@ -65,6 +65,7 @@ class Result:
     value: float
     gradient_norm: float
     stationary: str | None = None  # converged only: minimum, maximum, saddle or degenerate (stationary.kind)
+    cause: str | None = None  # what ended a divergence: "bound", "undefined" (left f's domain) or "overflow"
 
     @property
     def exit_code(self) -> int:
@@ -151,20 +152,22 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
             reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
                             {"k": k, "bound": f"{settings.bound:g}", "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm)
+            yield Result("diverged", reason, k, point, value, norm, "bound")
             return
         if not math.isfinite(value) or not math.isfinite(norm):
             yield Step(k, point, value, gradient, norm, None)
             cause = function.undefined_reason(point, lambda template, **values: Reason(template, values))
             if cause and "overflows" not in str(cause):
                 reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": format_point(names, point), "cause": cause})
+                kind = "undefined"
             else:
+                kind = "overflow"
                 hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
                 if cause:  # name the part that overflows
                     hint = Reason("{cause}; {hint}", {"cause": cause, "hint": hint})
                 reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
                                 {"k": k, "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm)
+            yield Result("diverged", reason, k, point, value, norm, kind)
             return
         if norm <= settings.tol:
             yield Step(k, point, value, gradient, norm, None)
