@@ -78,8 +78,13 @@ def format_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def print_get(doc: Any, path: str) -> None:
-    write(format_value(get_path(doc, path)))
+def print_get(doc: Any, paths: str) -> None:
+    """`--get a.b,c.d`: the value at each path, one per line, in the order given.
+
+    Every path is looked up before anything is printed, so a bad path leaves stdout empty.
+    """
+    values = [get_path(doc, path.strip()) for path in paths.split(",")]
+    write("\n".join(format_value(v) for v in values))
 
 
 def json_line(doc: Any) -> str:
