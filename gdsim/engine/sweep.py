@@ -67,8 +67,8 @@ def values(text: str, option: str, log: bool = False) -> list[float]:
 
 
 def final(function, start: np.ndarray, optimizer: Optimizer, settings: Settings) -> Result:
-    """How descend's walk ends, keeping none of its steps."""
-    return deque(run(function, start, optimizer, settings), maxlen=1)[0]
+    """How descend's walk ends, keeping none of its steps (the engine builds the first and last only)."""
+    return deque(run(function, start, optimizer, settings, record=max(settings.max_steps, 1)), maxlen=1)[0]
 
 
 def sweep(function, start: np.ndarray, optimizers: list[Optimizer], swept: list[float],
