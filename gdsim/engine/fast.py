@@ -30,6 +30,9 @@ from gdsim.optim import Optimizer
 #: Up to this many variables every coordinate gets its own local variable in the loop.
 MAX_DIMENSION = 8
 
+#: Whether a Step records the lr of its update (then, on these rules' constant lr, the optimizer's lr).
+STEP_HAS_LR = "lr" in getattr(Step, "__dataclass_fields__", {})
+
 # Each rule: its hyper-parameters (exactly the optimizer's `hyper` keys), the state it keeps per
 # coordinate, the lines run once per update before the coordinates, and the lines per coordinate
 # that turn g{i} into the update u{i}. The arithmetic is gdsim/optim/*.py's, operation for operation.
@@ -199,7 +202,7 @@ def _loop(rule: str, d: int, every: bool, ftol: bool, small_weight: bool):
         ] if every else [
             "            if record(k):",
         ]),
-        f"                step = Step(k, array(({xs})), value, array(({gs})), norm, array(({us})))",
+        f"                step = Step(k, array(({xs})), value, array(({gs})), norm, array(({us})){', lr' if STEP_HAS_LR else ''})",
         # set just before the yield: a Ctrl-C seen when the walk resumes finds step k already given
         "                yielded = k",
         "                yield step",
@@ -234,6 +237,7 @@ def vector_walk(function, start: np.ndarray, optimizer: Optimizer, settings: Set
     same operations as gdsim.optim's, so the same numbers), one floating-point guard per step, and a
     Step built only for the points asked for."""
     keep = (lambda k: k % record == 0) if isinstance(record, int) else record
+    lr = (float(optimizer.hyper["lr"]),) if STEP_HAS_LR else ()
     update = _in_place(optimizer, function.dimension)
     bound, tol, ftol, max_steps = settings.bound, settings.tol, settings.ftol, settings.max_steps
     value_and_gradient, errstate, sqrt, isfinite = function.value_and_gradient, np.errstate, math.sqrt, math.isfinite
@@ -252,7 +256,7 @@ def vector_walk(function, start: np.ndarray, optimizer: Optimizer, settings: Set
                     break
                 u = update(gradient)
                 if keep(k):
-                    step = Step(k, x.copy(), value, gradient, norm, u.copy())
+                    step = Step(k, x.copy(), value, gradient, norm, u.copy(), *lr)
                 x += u
                 previous_value, k = value, k + 1
             if step is not None:
