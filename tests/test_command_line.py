@@ -51,6 +51,8 @@ LINES = [
     ["descend", "--plot=yes", "x"],
     ["sgd", "--synthetic", "linear", "--epochs", "2", "--batch-size", "16", "--format", "json"],
     ["sgd", "--data", "d.csv", "--model", "w*x + b", "--init", "w=0,b=1", "--seed", "7", "--no-shuffle"],
+    ["practice", "x^2", "--start", "3", "--lr", "0.1", "--steps", "2", "--ask", "slope", "--format", "json"],
+    ["practice", "x^2", "--tolerance", "1e-2", "--steps", "two"],
 ]
 
 

@@ -26,7 +26,7 @@ COMMANDS = {
 
 # The commands whose module holds `Options` and a runner function of the command's name: a plain
 # command line for them is read without typer (options.read_command_line).
-QUICK = ("derive", "descend", "sgd")
+QUICK = ("derive", "descend", "sgd", "practice")
 
 
 def _version(value: bool):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-import typer
 
 from gdsim.cli.common import Exit, check_format
 from gdsim.cli.options import argument, option, typer_callback
@@ -35,7 +34,7 @@ class Options:
 DOC = "Take the hiker's steps by hand: gdsim asks for each slope and each next point, and checks them."
 
 
-def register(app: typer.Typer, only: str | None = None) -> None:
+def register(app: "typer.Typer", only: str | None = None) -> None:
     app.command("practice")(typer_callback(Options, "practice", practice, DOC))
 
 
