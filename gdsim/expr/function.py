@@ -111,7 +111,7 @@ class _Builder:
             return -inner if node.op == "-" else inner
         if isinstance(node, Binary):
             if node.op == "**":
-                return self.power(self.build(node.left), self.build(node.right), node)
+                return self.bounded(self.power(self.build(node.left), self.build(node.right), node), node)
             # Walk a long left-leaning chain (x1 + x2 + ... + x2000) in a loop, not by recursion.
             chain = []
             while isinstance(node, Binary) and node.op != "**":
@@ -130,6 +130,7 @@ class _Builder:
                     if right == ZERO:
                         self.fail(tr("division by zero"), link.right)
                     result = result / right
+                result = self.bounded(result, link)
             return result
         if isinstance(node, Call):
             args = [self.build(a) for a in node.args]
@@ -142,6 +143,18 @@ class _Builder:
         if isinstance(node, Index):
             self.fail(tr("subscripts are only allowed in vector mode (--dim N)"), node)
         raise AssertionError(f"unknown node {node!r}")  # pragma: no cover - the parser makes only the nodes above
+
+    def bounded(self, e, node: Node):
+        """e with its exact numeric coefficient kept under MAX_EXACT_BITS (x*2**4000*2**4000 grows
+        one exact product at a time): a larger one becomes a double, or is refused beyond one."""
+        number = e if e.is_Number else e.args[0] if (e.is_Mul or e.is_Add) and e.args[0].is_Number else None
+        exact = _fraction_of(number) if number is not None else None
+        if exact is None or max(exact.numerator.bit_length(), exact.denominator.bit_length()) <= MAX_EXACT_BITS:
+            return e
+        double = _double_of(exact)
+        if double is None:
+            self.fail(tr("a number in this expression is too large or too small to compute (beyond 1.8e308 or below 5e-324)"), node)
+        return e.xreplace({number: se.RealDouble(double)})
 
     def power(self, base, exponent, node: Binary):
         b, p = _fraction_of(base), _fraction_of(exponent)
@@ -172,6 +185,30 @@ class _Builder:
         elif p is not None and abs(p) > 10**15:
             self.fail(tr("this exponent is too large"), node.right)
         return base**exponent
+
+
+def _double_of(exact: Fraction) -> float | None:
+    """exact as a double, or None when it is beyond the largest or below the smallest one."""
+    num, den = abs(exact.numerator), exact.denominator
+    if not -1080 < num.bit_length() - den.bit_length() < 1030:
+        return None
+    value = float(exact)  # correctly rounded; only the magnitude was in doubt
+    return value if math.isfinite(value) and value != 0 else None
+
+
+def _check_exact_sizes(expr, text: str):
+    """No exact number past MAX_EXACT_BITS survives the build (one inside a sum or a product
+    can grow when the parts around it are combined)."""
+    big = {}
+    for r in expr.atoms(se.Rational):
+        f = _fraction_of(r)
+        if max(f.numerator.bit_length(), f.denominator.bit_length()) > MAX_EXACT_BITS:
+            double = _double_of(f)
+            if double is None:
+                raise ExpressionError(tr("a number in this expression is too large or too small to compute (beyond 1.8e308 or below 5e-324)"),
+                                      text, 0, len(text))
+            big[r] = se.RealDouble(double)
+    return expr.xreplace(big) if big else expr
 
 
 def _check_finite(expr, text: str):
@@ -441,6 +478,7 @@ def parse(text: str) -> Function:
     expr = _Builder(text, symbols).build(tree)
     if not variables:
         raise ExpressionError(tr("a function needs at least one variable (this text is a constant)"), text, 0, len(text))
+    expr = _check_exact_sizes(expr, text)
     _check_finite(expr, text)
     return Function(text, expr, variables)
 

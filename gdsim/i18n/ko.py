@@ -162,6 +162,10 @@ KO: dict[str, str] = {
     "unexpected character '{ch}' ({code}); names use only the letters a-z, A-Z, digits and _": "쓸 수 없는 문자 '{ch}' ({code}). 이름에는 영문자 a-z, A-Z와 숫자, _만 쓸 수 있습니다",
     "unexpected character {code}": "쓸 수 없는 문자 {code}",
     "number {number} is too large (the limit is about 1.8e308)": "수가 너무 큽니다: {number} (한계는 약 1.8e308)",
+    # size limits and safety
+    "a number in this expression is too large or too small to compute (beyond 1.8e308 or below 5e-324)": "이 식의 수가 너무 크거나 작아서 계산할 수 없습니다 (1.8e308 초과 또는 5e-324 미만)",
+    "number {number} has {n} digits; the limit is {limit}": "수 {number}의 자릿수가 {n}개입니다. 한계는 {limit}개입니다",
+    "unexpected digit '{ch}' ({code}); numbers use only the digits 0-9": "예상하지 못한 숫자 '{ch}' ({code}). 수에는 0-9 숫자만 쓸 수 있습니다",
     "number {number} is too small (below about 5e-324)": "수가 너무 작습니다: {number} (약 5e-324보다 작음)",
     # errors: the grammar
     "'{opener}' is never closed": "여는 괄호 '{opener}'에 맞는 닫는 괄호가 없습니다",
