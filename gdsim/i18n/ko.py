@@ -163,6 +163,10 @@ KO: dict[str, str] = {
     "unexpected character {code}": "쓸 수 없는 문자 {code}",
     "number {number} is too large (the limit is about 1.8e308)": "수가 너무 큽니다: {number} (한계는 약 1.8e308)",
     # size limits and safety
+    "standard output is closed; there is nowhere to write the output": "표준 출력이 닫혀 있어 결과를 쓸 곳이 없습니다",
+    "terminated (SIGTERM); any output above is incomplete": "종료됨 (SIGTERM). 위의 출력은 완전하지 않을 수 있습니다",
+    "interrupted by Ctrl-C; any output above is incomplete": "Ctrl-C로 중단됨. 위의 출력은 완전하지 않을 수 있습니다",
+    "cannot write the output: {reason}": "출력을 쓸 수 없습니다: {reason}",
     "a number in this expression is too large or too small to compute (beyond 1.8e308 or below 5e-324)": "이 식의 수가 너무 크거나 작아서 계산할 수 없습니다 (1.8e308 초과 또는 5e-324 미만)",
     "number {number} has {n} digits; the limit is {limit}": "수 {number}의 자릿수가 {n}개입니다. 한계는 {limit}개입니다",
     "unexpected digit '{ch}' ({code}); numbers use only the digits 0-9": "예상하지 못한 숫자 '{ch}' ({code}). 수에는 0-9 숫자만 쓸 수 있습니다",
