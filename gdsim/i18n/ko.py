@@ -163,6 +163,8 @@ KO: dict[str, str] = {
     "unexpected character {code}": "쓸 수 없는 문자 {code}",
     "number {number} is too large (the limit is about 1.8e308)": "수가 너무 큽니다: {number} (한계는 약 1.8e308)",
     # size limits and safety
+    "{path}: is not a regular file (a pipe or a device cannot be read here)": "{path}: 일반 파일이 아닙니다 (파이프나 장치는 읽을 수 없습니다)",
+    "{path}: the file is larger than {limit} MB": "{path}: 파일이 {limit} MB보다 큽니다",
     "standard output is closed; there is nowhere to write the output": "표준 출력이 닫혀 있어 결과를 쓸 곳이 없습니다",
     "terminated (SIGTERM); any output above is incomplete": "종료됨 (SIGTERM). 위의 출력은 완전하지 않을 수 있습니다",
     "interrupted by Ctrl-C; any output above is incomplete": "Ctrl-C로 중단됨. 위의 출력은 완전하지 않을 수 있습니다",

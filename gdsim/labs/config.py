@@ -7,7 +7,9 @@ file, the key and the expected type.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 
@@ -59,6 +61,27 @@ def _as_option_text(value) -> str:
     return str(value)
 
 
+def read_bounded(path: Path, limit: int, error) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; `error` (a GdsimError class) otherwise.
+
+    A FIFO would block until someone writes to it and a device such as /dev/zero never ends, so
+    only regular files are read, and never more than `limit` + 1 bytes of them.
+    """
+    # O_NONBLOCK: opening a FIFO that has no writer would otherwise block before fstat could refuse it.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise error(tr("{path}: is not a regular file (a pipe or a device cannot be read here)", path=str(path)))
+        os.set_blocking(fd, True)
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise error(tr("{path}: the file is larger than {limit} MB", path=str(path), limit=limit // (1024 * 1024)))
+    return raw
+
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a lab file is a page of text
+
+
 def read_toml(path: str) -> dict:
     p = Path(path)
     if not p.exists():
@@ -66,7 +89,9 @@ def read_toml(path: str) -> dict:
     if p.is_dir():
         raise ConfigError(tr("--config {path}: is a directory, not a TOML file", path=path))
     try:
-        raw = p.read_bytes()
+        raw = read_bounded(p, MAX_CONFIG_BYTES, ConfigError)
+    except ConfigError as e:
+        raise ConfigError(f"--config {e.message}") from None
     except OSError as e:
         raise ConfigError(tr("--config {path}: cannot be read ({reason})", path=path, reason=e.strerror)) from None
     try:
