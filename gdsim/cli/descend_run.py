@@ -152,6 +152,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
     stop = None
     # Said on stderr once the output is written, so that a bad --get is the only line.
     messages = []
+    labels = _labels(optimizers)
     for i, opt in enumerate(optimizers):
         header = header_doc(function, start, opt, settings, start_source)
         steps: list[dict] = []
@@ -180,7 +181,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
             out.write(json.dumps(json_safe({"type": "result", **({"run": i} if comparison else {}), **rdoc}), ensure_ascii=False) + "\n")
             out.flush()
         runs.append({**header, "steps": steps, "result": rdoc})
-        plots[_labels(optimizers)[i]] = thin
+        plots[labels[i]] = thin
         if result.status != "converged":
             messages.append(f"{_label(opt, optimizers)}: {result.status}: {result.reason}\n" if comparison else f"{result.status}: {result.reason}\n")
         if stop is not None:

@@ -286,7 +286,9 @@ def _careful_table(lines: list[str], header_index: int, names: tuple[str, ...], 
 def _ragged(where: str, line_no: int, got: int, names: tuple[str, ...]) -> str:
     want, place = len(names), _at_line(where, line_no)
     if got < want:
-        missing = _listing(names[got:], limit=5)
+        missing = ", ".join(_show(n) for n in names[got:got + 5])
+        if want - got > 5:
+            missing += tr(", … ({n} columns)", n=want - got)
         if got == 1:
             return tr("{where}: 1 cell but the header has {want} columns (no value for {missing})",
                       where=place, want=want, missing=missing)

@@ -410,11 +410,38 @@ class Function:
         language of the explanations.
         """
         env = dict(zip(self.variables, np.asarray(point, dtype=float)))
-        for e in [self.expr, *self.gradient_exprs]:
-            reason = _first_undefined(e, env, tr)
-            if reason:
-                return reason
+        values = _Values(env)
+        try:
+            for e in [self.expr, *self.gradient_exprs]:
+                reason = _first_undefined(e, values, tr)
+                if reason:
+                    return reason
+        except _TooLong:
+            return None  # a general message rather than minutes spent on a large f
         return None
+
+
+class _TooLong(Exception):
+    """The explanation would compile more parts than MAX_EXPLAINED_PARTS."""
+
+
+#: Each part an explanation evaluates is compiled on its own (about a millisecond each).
+MAX_EXPLAINED_PARTS = 300
+
+
+class _Values:
+    """The numeric value of each part of f at one point, each computed once, and only so many."""
+
+    def __init__(self, env: dict[str, float]):
+        self.env = env
+        self.cache: dict = {}
+
+    def __call__(self, e) -> float:
+        if e not in self.cache:
+            if len(self.cache) >= MAX_EXPLAINED_PARTS:
+                raise _TooLong()
+            self.cache[e] = _numeric(e, self.env)
+        return self.cache[e]
 
 
 def _numeric(e, env: dict[str, float]) -> float:
@@ -430,17 +457,17 @@ def _numeric(e, env: dict[str, float]) -> float:
         return float(f(np.array([env[n] for n in names], dtype=float))[0])
 
 
-def _first_undefined(e, env, tr) -> str | None:
+def _first_undefined(e, values: _Values, tr) -> str | None:
     from gdsim.expr.printing import plain
 
     for a in e.args:
-        r = _first_undefined(a, env, tr)
+        r = _first_undefined(a, values, tr)
         if r:
             return r
-    value = _numeric(e, env)
+    value = values(e)
     if math.isfinite(value):
         return None
-    args = [(_numeric(a, env)) for a in e.args]
+    args = [values(a) for a in e.args]
     t = type(e)
     if t is se.log:
         u = plain(e.args[0])
@@ -486,14 +513,25 @@ def parse(text: str) -> Function:
 MAX_COMPILED_OPS = 100_000  # about half a second to compile; the time grows faster than the size
 
 
-def check_compile_size(function: "Function") -> None:
-    """Refuse a gradient too large to turn into fast numerics in reasonable time."""
-    ops = se.count_ops(*function.gradient_exprs)
+def check_compile_size(function: "Function", exprs=None) -> None:
+    """Refuse a gradient (or `exprs` derived from the function) too large to turn into fast numerics
+    in reasonable time."""
+    ops = se.count_ops(*(function.gradient_exprs if exprs is None else exprs))
     if ops > MAX_COMPILED_OPS:
         raise ExpressionError(
             tr("the gradient of this function is too large to compute quickly ({ops} operations; the limit is {limit})",
                ops=f"{ops:,}", limit=f"{MAX_COMPILED_OPS:,}"),
             function.text, 0, len(function.text))
+
+
+def hessian_is_affordable(function) -> bool:
+    """Whether the symbolic Hessian is cheap enough to build for a hint: differentiating again
+    multiplies the size by about (gradient size / f size), as for a product of many factors."""
+    if function.expr is None:  # vector mode: a numeric Hessian, bounded by its own dimension limit
+        return True
+    f_ops = max(1, se.count_ops(function.expr))
+    g_ops = se.count_ops(*function.gradient_exprs)
+    return g_ops * g_ops / f_ops <= MAX_COMPILED_OPS
 
 
 def check_defined(function: Function, point, value: float, gradient: np.ndarray, where: str):

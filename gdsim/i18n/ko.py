@@ -163,6 +163,7 @@ KO: dict[str, str] = {
     "unexpected character {code}": "쓸 수 없는 문자 {code}",
     "number {number} is too large (the limit is about 1.8e308)": "수가 너무 큽니다: {number} (한계는 약 1.8e308)",
     # size limits and safety
+    "step {k}: a coordinate is no longer a finite number (the update overflowed); {hint}": "{k}단계: 좌표가 더 이상 유한한 수가 아닙니다 (업데이트가 넘쳤습니다). {hint}",
     "{path}: is not a regular file (a pipe or a device cannot be read here)": "{path}: 일반 파일이 아닙니다 (파이프나 장치는 읽을 수 없습니다)",
     "{path}: the file is larger than {limit} MB": "{path}: 파일이 {limit} MB보다 큽니다",
     "standard output is closed; there is nowhere to write the output": "표준 출력이 닫혀 있어 결과를 쓸 곳이 없습니다",

@@ -38,7 +38,7 @@ def rjust(text: str, width: int) -> str:
 def num(x: float, width: int = W, digits: int = 6) -> str:
     x = float(x)
     if not math.isfinite(x):
-        s = "inf" if x > 0 else ("-inf" if x < 0 else "undefined")
+        s = "∞" if x > 0 else ("-∞" if x < 0 else "undefined")  # never the words inf or nan
     else:
         s = f"{x:.{digits}g}" if x != 0 else "0"
     return s.rjust(width)
@@ -209,7 +209,7 @@ def _finite(x: float, spec: str) -> str:
 
 def summary_lines(function: Function, start: np.ndarray, result: Result, extra: list[str] | None = None) -> list[str]:
     names = function.variables
-    point = ", ".join(f"{v}={float(x):.10g}" for v, x in zip(names[:6], result.point))
+    point = ", ".join(f"{v}={_finite(float(x), '.10g')}" for v, x in zip(names[:6], result.point))
     if len(names) > 6:
         point += f", … ({len(names)} variables)"
     distance = float(np.linalg.norm(np.asarray(result.point, dtype=float) - start))
