@@ -37,8 +37,19 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def check_plot_path(path: str | None) -> None:
-    """Refuse a --save-plot file that cannot be written before the run, not after its output."""
+#: An existing file with one of these endings is a plot file, which --save-plot may replace.
+PLOT_ENDINGS = (".txt", ".html", ".htm", ".svg", ".png")
+
+
+def check_plot_path(path: str | None, inputs: dict[str, str | None] | None = None) -> None:
+    """Refuse a --save-plot file that cannot or must not be written, before the run, not after
+    its output.
+
+    The rule: a new file is created; an existing regular file is replaced only when its name ends
+    in a plot ending (.txt, .html, .htm, .svg, .png) and it is not an input of the run (`inputs`:
+    option name -> file, e.g. {"--data": "points.csv"}). Anything else (a data file, a lab file,
+    a device such as /dev/full) is refused with its name.
+    """
     if not path:
         return
     if os.path.isdir(path):
@@ -46,6 +57,17 @@ def check_plot_path(path: str | None) -> None:
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         raise OptionError(tr("--save-plot {path}: there is no folder {folder}", path=path, folder=folder))
+    if not os.path.exists(path):
+        return
+    for option, given in (inputs or {}).items():
+        if given and os.path.exists(given) and os.path.samefile(path, given):
+            raise OptionError(tr("--save-plot {path}: is the run's {option} file; it is never replaced; choose another name",
+                                 path=path, option=option))
+    if not os.path.isfile(path):
+        raise OptionError(tr("--save-plot {path}: is not a regular file; give a file name such as plots.txt", path=path))
+    if not path.lower().endswith(PLOT_ENDINGS):
+        message = "--save-plot {path}: the file exists and is not a plot file (.txt, .html, .svg, .png); it is not replaced; choose another name or delete it first"
+        raise OptionError(tr(message, path=path))
 
 
 def stdout_is_terminal() -> bool:
@@ -81,9 +103,16 @@ def make_console(stderr: bool = False):
     """A rich console; when piped, wide enough that no number is squeezed or ellipsised."""
     from rich.console import Console
 
+    class SafeConsole(Console):
+        """Text from the user (a column name, a lab file's task) is shown with its control and
+        bidirectional characters escaped: it cannot clear the screen or reorder a line."""
+
+        def render_str(self, text: str, **kwargs):
+            return super().render_str(escape_controls(text), **kwargs)
+
     tty = (sys.stderr if stderr else sys.stdout).isatty()
     no_color = not color_wanted() if not stderr else (os.environ.get("NO_COLOR", "") != "" or not tty)
-    return Console(
+    return SafeConsole(
         file=sys.stderr if stderr else sys.stdout,
         width=None if tty else 10_000,
         no_color=no_color,
@@ -179,10 +208,26 @@ def print_get(doc: Any, path: str) -> None:
 
 def one_line(text: str) -> str:
     """`text` with control characters escaped (a newline, a NUL, a terminal escape sequence
-    typed into an option value), so that an error is one line and cannot drive the terminal."""
+    typed into an option value, a right-to-left override), so that an error is one line and
+    cannot drive the terminal."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def escape_controls(text: str) -> str:
+    """`text` for a multi-line output: line breaks and tabs kept, every other control or
+    formatting character (ESC, CR, U+202E...) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else _escaped(c) for c in text)
+
+
+def _escaped(c: str) -> str:
+    code = ord(c)
+    if c in "\n\r\t":
+        return repr(c)[1:-1]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def error_lines(err: GdsimError) -> list[str]:

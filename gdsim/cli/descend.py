@@ -55,7 +55,7 @@ def descend(opts: Options, source: dict[str, str]) -> None:
     from gdsim.errors import OptionError
 
     fmt = "json" if opts.get else check_format(opts.format, ("text", "json", "ndjson", "csv"))
-    check_plot_path(opts.save_plot)
+    check_plot_path(opts.save_plot, {"--config": opts.config})
     if not opts.expression:
         raise OptionError(tr("give a function, e.g. gdsim descend \"x**2 + y**2\" --lr 0.1 (or --preset NAME)"))
     if opts.every < 1:

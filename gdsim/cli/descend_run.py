@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from gdsim.cli.common import (color_wanted, dumps, json_safe, make_console, number_text, print_get, stdout_is_terminal,
+from gdsim.cli.common import (color_wanted, dumps, json_safe, make_console, number_text, one_line, print_get, stdout_is_terminal,
                               terminal_width, write)
 from gdsim.engine.descend import Reason, Result, Settings, Step, run
 from gdsim.expr.function import Function
@@ -197,7 +197,7 @@ def execute(function: Function, start, optimizers, settings: Settings, *, fmt: s
             write(dumps(doc))
     else:
         out.flush()
-    sys.stderr.write("".join(messages))
+    sys.stderr.write("".join(one_line(m.rstrip("\n")) + "\n" for m in messages))
     if save_plot:
         _save_plots(save_plot, function, start, plots, preset)
     return exit_code(results)

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, number_text, print_get, terminal_width, write
+from gdsim.cli.common import color_wanted, dumps, json_safe, make_console, number_text, one_line, print_get, terminal_width, write
 from gdsim.cli.descend_run import Terminated, _on_sigterm
 from gdsim.i18n import tr
 from gdsim.render.descend_text import rjust
@@ -168,7 +168,7 @@ def execute(opts, fmt: str) -> int:
             print_get(doc, opts.get)
         else:
             write(dumps(doc))
-    sys.stderr.write("".join(messages))
+    sys.stderr.write("".join(one_line(m.rstrip("\n")) + "\n" for m in messages))
     if text:
         _summary(console, names, results, sizes, truth, comparison)
     plots = None

@@ -163,6 +163,9 @@ KO: dict[str, str] = {
     "unexpected character {code}": "쓸 수 없는 문자 {code}",
     "number {number} is too large (the limit is about 1.8e308)": "수가 너무 큽니다: {number} (한계는 약 1.8e308)",
     # size limits and safety
+    "--save-plot {path}: is the run's {option} file; it is never replaced; choose another name": "--save-plot {path}: 이 실행의 {option} 파일이므로 덮어쓰지 않습니다. 다른 이름을 고르세요",
+    "--save-plot {path}: is not a regular file; give a file name such as plots.txt": "--save-plot {path}: 일반 파일이 아닙니다. plots.txt 같은 파일 이름을 주세요",
+    "--save-plot {path}: the file exists and is not a plot file (.txt, .html, .svg, .png); it is not replaced; choose another name or delete it first": "--save-plot {path}: 이미 있는 파일이며 그림 파일(.txt, .html, .svg, .png)이 아니므로 덮어쓰지 않습니다. 다른 이름을 고르거나 먼저 지우세요",
     "step {k}: a coordinate is no longer a finite number (the update overflowed); {hint}": "{k}단계: 좌표가 더 이상 유한한 수가 아닙니다 (업데이트가 넘쳤습니다). {hint}",
     "{path}: is not a regular file (a pipe or a device cannot be read here)": "{path}: 일반 파일이 아닙니다 (파이프나 장치는 읽을 수 없습니다)",
     "{path}: the file is larger than {limit} MB": "{path}: 파일이 {limit} MB보다 큽니다",
