@@ -69,7 +69,9 @@ def _protect_expressions(argv: list[str]) -> list[str]:
     for i, tok in enumerate(out):
         if tok == "--":
             break
-        if tok.startswith("-") and not re.match(_OPTION, tok) and not re.match(_NEGATIVE_NUMBER, tok):
+        # -h, -f and -o are the only short options: "-x" is a function, not an unknown option.
+        is_option = re.match(_OPTION, tok) and (tok.startswith("--") or tok[1] in "hfo")
+        if tok.startswith("-") and not is_option and not re.match(_NEGATIVE_NUMBER, tok):
             prev = out[i - 1] if i else ""
             if prev.startswith("-") and "=" not in prev and prev not in _FLAGS:
                 continue  # it is the value of the option before it

@@ -52,7 +52,7 @@ DOC = "Walk downhill: run gradient descent (or momentum, nesterov, adagrad, rmsp
 
 
 def descend(opts: Options, source: dict[str, str]) -> None:
-    from gdsim.errors import OptionError
+    from gdsim.errors import GdsimError, OptionError
 
     fmt = "json" if opts.get else check_format(opts.format, ("text", "json", "ndjson", "csv"))
     check_plot_path(opts.save_plot, {"--config": opts.config})
@@ -70,7 +70,15 @@ def descend(opts: Options, source: dict[str, str]) -> None:
 
     function = load_function(opts.expression, opts.dim)
     settings = check_settings(opts.tol, opts.ftol, opts.max_steps, opts.bound)
-    if opts.start is not None:
+    if opts.start is not None and source.get("start") == "preset" and source.get("expression") != "preset":
+        # The preset's start belongs to the preset's function, not to the one given here.
+        try:
+            start_point = parse_point(str(opts.start), function.variables, option="--start", vector=function.is_vector)
+        except GdsimError:
+            message = ("--preset {name} brings a start for its own function ({start}), which does not fit this function's "
+                       "variables {names}; give --start, or leave out the function")
+            raise OptionError(tr(message, name=opts.preset, start=opts.start, names=", ".join(function.variables))) from None
+    elif opts.start is not None:
         start_point = parse_point(str(opts.start), function.variables, option="--start", vector=function.is_vector)
     else:
         import numpy as np

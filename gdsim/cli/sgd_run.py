@@ -101,6 +101,7 @@ def execute(opts, fmt: str) -> int:
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow((["batch_size"] if comparison else []) + ["step", "epoch", "batch", "batch_loss", "loss"] + names)
+    plotted = (text and opts.plot) or bool(opts.save_plot)
     interrupted = False
     messages = []  # said on stderr once the output is written, so that a bad --get is the only line
     for i, batch in enumerate(sizes):
@@ -119,8 +120,9 @@ def execute(opts, fmt: str) -> int:
         def show(rec, i=i, batch=batch, steps=steps, curve=curve, stream=stream, per_epoch=per_epoch):
             doc = {"step": rec.step, "epoch": rec.epoch, "batch": rec.batch, "params": named(names, rec.params),
                    "batch_loss": rec.batch_loss, "loss": rec.loss}
-            curve[0].append(rec.step / per_epoch)
-            curve[1].append(rec.loss)
+            if plotted:  # a machine format without --save-plot keeps no plot points (a run may be long)
+                curve[0].append(rec.step / per_epoch)
+                curve[1].append(rec.loss)
             if fmt == "json":
                 steps.append(doc)
             elif fmt == "ndjson":

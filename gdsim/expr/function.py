@@ -458,7 +458,11 @@ def _numeric(e, env: dict[str, float]) -> float:
 
 
 def _first_undefined(e, values: _Values, tr) -> str | None:
-    from gdsim.expr.printing import plain
+    from gdsim.expr.printing import plain as full
+
+    def plain(part) -> str:  # a reason names a part, not a page of it
+        text = full(part)
+        return text if len(text) <= 80 else text[:60] + "…" + text[-15:]
 
     for a in e.args:
         r = _first_undefined(a, values, tr)

@@ -163,6 +163,10 @@ KO: dict[str, str] = {
     "unexpected character {code}": "쓸 수 없는 문자 {code}",
     "number {number} is too large (the limit is about 1.8e308)": "수가 너무 큽니다: {number} (한계는 약 1.8e308)",
     # size limits and safety
+    "--preset {name} brings a start for its own function ({start}), which does not fit this function's variables {names}; give --start, or leave out the function": "--preset {name}의 시작점({start})은 그 프리셋의 함수를 위한 것이라 이 함수의 변수 {names}에 맞지 않습니다. --start를 주거나 함수를 빼세요",
+    "{path}: '{first}' and '{second}' set the same option; keep one": "{path}: '{first}'와(과) '{second}'는 같은 옵션입니다. 하나만 남기세요",
+    "{path}: key '{key}' must be a finite number, got {value}": "{path}: 키 '{key}'는 유한한 수여야 합니다. 받은 값: {value}",
+    "--get: give a path such as result.point (an empty path names nothing)": "--get: result.point 같은 경로를 주세요 (빈 경로는 아무것도 가리키지 않습니다)",
     "--save-plot {path}: is the run's {option} file; it is never replaced; choose another name": "--save-plot {path}: 이 실행의 {option} 파일이므로 덮어쓰지 않습니다. 다른 이름을 고르세요",
     "--save-plot {path}: is not a regular file; give a file name such as plots.txt": "--save-plot {path}: 일반 파일이 아닙니다. plots.txt 같은 파일 이름을 주세요",
     "--save-plot {path}: the file exists and is not a plot file (.txt, .html, .svg, .png); it is not replaced; choose another name or delete it first": "--save-plot {path}: 이미 있는 파일이며 그림 파일(.txt, .html, .svg, .png)이 아니므로 덮어쓰지 않습니다. 다른 이름을 고르거나 먼저 지우세요",
