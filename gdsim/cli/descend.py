@@ -89,6 +89,9 @@ def descend(opts: Options, source: dict[str, str]) -> None:
     hyper = {k: getattr(opts, k) for k in HYPER_PARAMETERS}
     optimizers = [make_optimizer(name, lr=rate, **hyper) for name in names for rate in lrs]
 
+    if fmt == "json":
+        _check_json_size(settings.max_steps, opts.every, function.dimension, len(optimizers))
+
     preset_obj = None
     if opts.preset:
         from gdsim.labs.presets import get_preset
@@ -104,3 +107,20 @@ def descend(opts: Options, source: dict[str, str]) -> None:
                    plot=opts.plot, get=opts.get, save_plot=opts.save_plot, preset=preset_obj,
                    start_source=source.get("start", "default"), notes=header_notes)
     raise Exit(code)
+
+
+#: One JSON document holds every recorded step in memory before it is written; beyond this many
+#: numbers (up to about 800 MB while the document is built) a streaming format or fewer recorded
+#: steps is asked for instead.
+MAX_JSON_NUMBERS = 4_000_000
+
+
+def _check_json_size(max_steps: int, every: int, dimension: int, runs: int) -> None:
+    from gdsim.errors import OptionError
+
+    rows = max_steps // every + 2  # every Nth step, the first and the last
+    numbers = rows * dimension * 3 * runs  # point, gradient and update of each recorded step
+    if numbers > MAX_JSON_NUMBERS:
+        message = ("--format json would hold up to {n} numbers ({rows} recorded steps of {dim} coordinates); the limit is "
+                   "{limit}: use --format ndjson or csv (streamed), a larger --every, or a smaller --max-steps")
+        raise OptionError(tr(message, n=f"{numbers:,}", rows=f"{rows:,}", dim=f"{dimension:,}", limit=f"{MAX_JSON_NUMBERS:,}"))

@@ -163,6 +163,7 @@ KO: dict[str, str] = {
     "unexpected character {code}": "쓸 수 없는 문자 {code}",
     "number {number} is too large (the limit is about 1.8e308)": "수가 너무 큽니다: {number} (한계는 약 1.8e308)",
     # size limits and safety
+    "--format json would hold up to {n} numbers ({rows} recorded steps of {dim} coordinates); the limit is {limit}: use --format ndjson or csv (streamed), a larger --every, or a smaller --max-steps": "--format json은 최대 {n}개의 수를 담게 됩니다 (좌표 {dim}개짜리 기록 단계 {rows}개). 한계는 {limit}개입니다: --format ndjson 또는 csv(스트리밍), 더 큰 --every, 더 작은 --max-steps를 쓰세요",
     "--preset {name} brings a start for its own function ({start}), which does not fit this function's variables {names}; give --start, or leave out the function": "--preset {name}의 시작점({start})은 그 프리셋의 함수를 위한 것이라 이 함수의 변수 {names}에 맞지 않습니다. --start를 주거나 함수를 빼세요",
     "{path}: '{first}' and '{second}' set the same option; keep one": "{path}: '{first}'와(과) '{second}'는 같은 옵션입니다. 하나만 남기세요",
     "{path}: key '{key}' must be a finite number, got {value}": "{path}: 키 '{key}'는 유한한 수여야 합니다. 받은 값: {value}",
