@@ -7,6 +7,7 @@ stdout for refused input.
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -355,3 +356,145 @@ def test_a_finished_run_blocked_on_a_slow_reader_says_its_output_was_cut():
     assert err.decode() == "interrupted by Ctrl-C; any output above is incomplete\n"
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)  # a reader can tell: the document is not whole
+
+
+# --- standard streams closed, full or slow, for every command and format --------------------------
+
+# A representative matrix: each command in each of its formats; the descend runs diverge (exit 4)
+# and say so on stderr, so that a lost stderr can be seen not to change the exit code.
+STREAM_CASES = {
+    "derive-text": ["derive", "x**2", "--at", "1"],
+    "derive-json": ["derive", "x**2", "--at", "1", "--format", "json"],
+    "derive-refused": ["derive", "x**"],
+    "descend-text": ["descend", "x**2", "--lr", "5", "--max-steps", "50", "--no-plot"],
+    "descend-json": ["descend", "x**2", "--lr", "5", "--max-steps", "50", "--format", "json"],
+    "descend-ndjson": ["descend", "x**2", "--lr", "5", "--max-steps", "50", "--format", "ndjson"],
+    "descend-csv": ["descend", "x**2", "--lr", "5", "--max-steps", "50", "--format", "csv"],
+    "sgd-text": ["sgd", "--synthetic", "linear", "--epochs", "2", "--no-plot"],
+    "sgd-json": ["sgd", "--synthetic", "linear", "--epochs", "2", "--format", "json"],
+    "sgd-ndjson": ["sgd", "--synthetic", "linear", "--epochs", "2", "--format", "ndjson"],
+    "sgd-csv": ["sgd", "--synthetic", "linear", "--epochs", "2", "--format", "csv"],
+    "presets": ["presets"],
+    "lab-list": ["lab", "list"],
+}
+
+
+def run_with_streams(args, stdout="pipe", stderr="pipe"):
+    """gdsim with stdout/stderr each a pipe, closed, or /dev/full; (code, stdout bytes, stderr bytes)."""
+    closed = [fd for fd, how in ((1, stdout), (2, stderr)) if how == "closed"]
+    full = open("/dev/full", "wb")
+    pick = {"pipe": subprocess.PIPE, "closed": subprocess.DEVNULL, "full": full}
+    with full:
+        proc = subprocess.Popen([sys.executable, "-m", "gdsim", *args], stdin=subprocess.DEVNULL,
+                                stdout=pick[stdout], stderr=pick[stderr], env=plain_env(),
+                                preexec_fn=(lambda: [os.close(fd) for fd in closed]) if closed else None)
+        out, err = proc.communicate(timeout=60)
+    return proc.returncode, out or b"", err or b""
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    """Each case with both streams piped: the exit code and the output the others are held to."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(zip(STREAM_CASES, pool.map(run_with_streams, STREAM_CASES.values())))
+    assert [runs[k][0] for k in STREAM_CASES] == [0, 0, 2, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0]
+    return runs
+
+
+@pytest.mark.parametrize("case", [k for k in STREAM_CASES if k != "derive-refused"])
+@pytest.mark.parametrize("how, words", [("closed", "standard output is closed"), ("full", "No space left on device")])
+def test_stdout_that_cannot_be_written_is_one_line_and_exit_2(case, how, words):
+    code, out, err = run_with_streams(STREAM_CASES[case], stdout=how)
+    assert code == 2, err
+    assert err.decode().count("\n") == 1 and words in err.decode(), err
+    assert b"Traceback" not in err
+
+
+@pytest.mark.parametrize("case", ["derive-json", "derive-refused", "descend-text", "descend-json", "descend-ndjson",
+                                  "descend-csv", "sgd-json"])
+@pytest.mark.parametrize("how", ["closed", "full"])
+def test_stderr_that_cannot_be_written_keeps_the_runs_exit_code_and_output(baseline, case, how):
+    code, out, _ = run_with_streams(STREAM_CASES[case], stderr=how)
+    assert (code, out) == baseline[case][:2]
+
+
+@pytest.mark.parametrize("args", [
+    ["descend", "x**2", "--lr", "1e-6", "--tol", "0", "--max-steps", "3000", "--format", "json"],
+    ["descend", "x**2", "--lr", "1e-6", "--tol", "0", "--max-steps", "3000", "--format", "csv"],
+    ["sgd", "--synthetic", "linear", "--epochs", "300", "--every", "1", "--format", "ndjson"],
+], ids=["json", "csv", "ndjson"])
+def test_a_slow_reader_gets_every_byte(args):
+    fast = run_with_streams(args)
+    proc = subprocess.Popen([sys.executable, "-m", "gdsim", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=plain_env())
+    chunks = []
+    while chunk := proc.stdout.read1(16384):
+        chunks.append(chunk)
+        time.sleep(0.002)  # far slower than gdsim writes: the pipe stays full
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert len(fast[1]) > 256 * 1024  # several pipe-fulls
+    assert (proc.returncode, b"".join(chunks), err) == fast
+
+
+# --- escaping: random control and bidirectional characters through every echoing path -----------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+CONTROLS = [chr(c) for c in range(0x20) if c != 0x0A] + ["\x7f", "\x85", "\x9b"] + \
+           ["\u061c", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+            "\u2068", "\u2069"]
+HOSTILE = st.text(alphabet=st.sampled_from(CONTROLS + list("ab1 [")), min_size=1, max_size=6).filter(
+    lambda t: any(c in CONTROLS for c in t))
+
+
+def echoing_paths(tmp_path: Path, bad: str) -> dict[str, list[str]]:
+    lab = tmp_path / "lab.toml"
+    lab.write_text(f"optimizer = {json.dumps('gd' + bad)}\n", encoding="utf-8")
+    data = tmp_path / "d.csv"
+    data.write_text(f"a{bad}b,y\n1,2\n2,4\n", encoding="utf-8")
+    return {
+        "expression": ["derive", f"x{bad}+1"],
+        "point": ["derive", "x**2", "--at", f"x=1{bad}"],
+        "lr": ["descend", "x**2", "--lr", f"0.1{bad}"],
+        "toml value": ["descend", "x**2", "--config", str(lab)],
+        "file name": ["sgd", "--data", str(tmp_path / f"no{bad}.csv")],
+        "csv column in text": ["sgd", "--data", str(data), "--epochs", "1", "--no-plot"],
+        "csv column as target": ["sgd", "--data", str(data), "--target", f"z{bad}"],
+        "get path": ["derive", "x**2", "--at", "1", "--get", f"value{bad}"],
+        "preset": ["descend", "--preset", f"rosen{bad}"],
+    }
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bad=HOSTILE)
+def test_control_and_bidi_characters_are_shown_escaped_everywhere(gdsim_cli, tmp_path, bad):
+    for path, args in echoing_paths(tmp_path, bad).items():
+        run = gdsim_cli(*args)
+        shown = run.stdout + run.stderr
+        raw = sorted({f"U+{ord(c):04X}" for c in shown if c in CONTROLS})
+        assert not raw, (path, raw, shown[-400:])
+        assert "Traceback" not in shown, (path, shown)
+
+
+# --- comparisons grow linearly with the number of runs --------------------------------------------
+
+
+def test_a_comparison_of_many_runs_grows_linearly(gdsim_cli):
+    # plots[_labels(optimizers)[i]] rebuilt every label for every run: 600 runs took 28 s.
+    def cpu(n: int) -> float:
+        lrs = ",".join(f"{0.001 * (i + 1):g}" for i in range(n))
+        best = math.inf
+        for _ in range(2):  # the faster of two: a busy machine only ever adds
+            run = gdsim_cli("descend", "x**2", "--lr", lrs, "--max-steps", "0", "--format", "json")
+            assert run.code == 3, run.stderr
+            assert len(json.loads(run.stdout)["runs"]) == n
+            best = min(best, run.cpu_seconds)
+        return best
+
+    t10, t100, t400 = cpu(10), cpu(100), cpu(400)
+    # Linear growth is 40×; start-up costs make it less. Cubic growth was thousands.
+    assert t400 <= 60 * t10, (t10, t100, t400)
+    assert t400 <= 10 * t100, (t10, t100, t400)
