@@ -54,6 +54,10 @@ def check_plot_path(path: str | None, inputs: dict[str, str | None] | None = Non
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         raise OptionError(tr("--save-plot {path}: there is no folder {folder}", path=path, folder=folder))
+    from gdsim.render.figures import is_figure, require_matplotlib
+
+    if is_figure(path):
+        require_matplotlib(path)
     if not os.path.exists(path):
         return
     for option, given in (inputs or {}).items():
