@@ -153,7 +153,7 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
             reason = Reason("step {k}: a coordinate is no longer a finite number (the update overflowed); {hint}",
                             {"k": k, "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm)
+            yield Result("diverged", reason, k, point, value, norm, cause="overflow")
             return
         if not (np.abs(point) <= settings.bound).all():
             yield Step(k, point, value, gradient, norm, None)
