@@ -215,7 +215,9 @@ def _check_finite(expr, text: str):
     bad = [a for a in (se.zoo, se.oo, -se.oo, se.nan) if expr.has(a)]
     if bad:
         raise ExpressionError(tr("the expression is undefined (division by zero or log(0))"), text, 0, len(text))
-    if expr.has(se.I):
+    # has(I) misses a complex coefficient such as the 300*I in x**(300*log(-1)); a number that is
+    # not real is what matters, wherever it sits.
+    if expr.has(se.I) or any(n.is_real is False for n in expr.atoms(se.Number)):
         raise ExpressionError(tr("the expression has an imaginary part (e.g. sqrt of a negative number)"), text, 0, len(text))
 
 
