@@ -131,7 +131,8 @@ def run(args: list[str]) -> int:
             return e.exit_code  # --help, --version
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
             message = one_line(e.format_message().replace("\n", " "))
-            sys.stderr.write(f"error: {message}\n")
+            if message:  # `gdsim` or `gdsim lab` alone: the help was the answer, no error line
+                sys.stderr.write(f"error: {message}\n")
             if type(e).__name__ == "Abort":
                 return 130
             return 2 if e.exit_code in (1, 2) and type(e).__name__ != "ClickException" else e.exit_code
