@@ -80,6 +80,7 @@ ENDINGS = {
     "far out": ("exp(x) + x**2", [3], dict(lr=2.0, max_steps=1000)),
     "overflow at the start": ("exp(x**2)", [27], dict(lr=0.1)),
     "overflow on the way": ("x**4", [10], dict(lr=1.0, bound=1e300, max_steps=100)),
+    "an update overflows, no bound": ("exp(x)", [709], dict(lr=1e308, bound=math.inf)),
     "leaves the domain": ("log(x) + x**2", [0.3], dict(lr=0.5, max_steps=1000)),
     "not defined at the start": ("sqrt(x) + y**2", [-1, 1], dict(lr=0.1)),
     "a nan gradient": ("sqrt(x**2) + y", [0, 1], dict(lr=0.1)),
@@ -102,7 +103,8 @@ def test_the_endings_cover_every_status_and_kind_of_reason():
     ends = [both(text, start, "gd", **options)[0][-1] for text, start, options in ENDINGS.values()]
     assert {r.status for r in ends} == {"converged", "max_steps", "diverged"}
     reasons = " | ".join(str(r.reason) for r in ends)
-    for words in ("flat ground", "f stopped changing", "--max-steps", "beyond --bound", "not defined", "overflows"):
+    for words in ("flat ground", "f stopped changing", "--max-steps", "beyond --bound", "not defined", "overflows",
+                  "the update overflowed"):
         assert words in reasons, words
 
 
@@ -214,6 +216,7 @@ VECTOR_WALKS = {
     "ftol": ("sum((x-1)**2)", 5, 3.0, dict(lr=0.05, ftol=1e-10, max_steps=1500)),
     "beyond --bound": ("sum(x**2)", 4, 3.0, dict(lr=1.5, bound=1e3, max_steps=1000)),
     "leaves the domain": ("sum(log(x)) + sum(x**2)", 3, 0.3, dict(lr=0.5, max_steps=1000)),
+    "an update overflows, no bound": ("sum(exp(x))", 2, 709.0, dict(lr=1e308, bound=math.inf)),
 }
 
 

@@ -170,9 +170,14 @@ def recorded(records: Iterator[Step | Result], record: int | Callable[[int], boo
 
 def ending(function: Function, start: np.ndarray, optimizer: Optimizer, settings: Settings, k: int, point: np.ndarray,
            value: float, gradient: np.ndarray, norm: float, previous_value: float) -> Result | None:
-    """The Result when the walk stops at point k, else None: walk_exact's stopping rules, in its order
-    and with its reasons, for the fast walks (tests/test_fast_walk.py holds the two equal)."""
+    """The Result when the walk stops at point k, else None: the stopping rules of every walk, in
+    order (lecture step 2, flat ground, and the ways a walk can fail)."""
     names = function.variables
+    if not np.isfinite(point).all():  # an update overflowed (with --bound inf nothing else catches it)
+        hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
+        reason = Reason("step {k}: a coordinate is no longer a finite number (the update overflowed); {hint}",
+                        {"k": k, "hint": hint})
+        return Result("diverged", reason, k, point, value, norm, cause="overflow")
     if not (np.abs(point) <= settings.bound).all():
         hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
         reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
@@ -210,7 +215,6 @@ def ending(function: Function, start: np.ndarray, optimizer: Optimizer, settings
 
 def walk_exact(function: Function, start: np.ndarray, optimizer: Optimizer, settings: Settings = Settings()) -> Iterator[Step | Result]:
     """The walk on numpy arrays, for any function and optimizer: a Step per point visited, then one Result."""
-    names = function.variables
     point = np.array(start, dtype=float)
     state = optimizer.init(point)
     value_and_gradient = function.value_and_gradient
@@ -219,56 +223,10 @@ def walk_exact(function: Function, start: np.ndarray, optimizer: Optimizer, sett
     while True:
         value, gradient = value_and_gradient(point)
         norm = gradient_norm(gradient)
-        if not np.isfinite(point).all():  # an update overflowed (with --bound inf nothing else catches it)
+        result = ending(function, start, optimizer, settings, k, point, value, gradient, norm, previous_value)
+        if result is not None:
             yield Step(k, point, value, gradient, norm, None)
-            hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
-            reason = Reason("step {k}: a coordinate is no longer a finite number (the update overflowed); {hint}",
-                            {"k": k, "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm, cause="overflow")
-            return
-        if not (np.abs(point) <= settings.bound).all():
-            yield Step(k, point, value, gradient, norm, None)
-            hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
-            reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
-                            {"k": k, "bound": f"{settings.bound:g}", "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm, cause="bound")
-            return
-        if not math.isfinite(value) or not math.isfinite(norm):
-            yield Step(k, point, value, gradient, norm, None)
-            cause = function.undefined_reason(point, lambda template, **values: Reason(template, values))
-            if cause and "overflows" not in str(cause):
-                reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": format_point(names, point), "cause": cause})
-                kind = "undefined"
-            else:
-                kind = "overflow"
-                hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
-                if cause:  # name the part that overflows
-                    hint = Reason("{cause}; {hint}", {"cause": cause, "hint": hint})
-                reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
-                                {"k": k, "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm, cause=kind)
-            return
-        if norm <= settings.tol:
-            yield Step(k, point, value, gradient, norm, None)
-            yield Result("converged", Reason("flat ground: ‖∇f‖ = {norm} ≤ --tol {tol} at step {k}",
-                                             {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm,
-                         stationary=stationary_kind(function, point, gradient))
-            return
-        if settings.ftol > 0 and k > 0 and abs(value - previous_value) <= settings.ftol:
-            yield Step(k, point, value, gradient, norm, None)
-            change = abs(value - previous_value)
-            yield Result("converged", Reason("f stopped changing: |f(k) - f(k-1)| = {change} ≤ --ftol {ftol} at step {k}",
-                                             {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm,
-                         stationary=stationary_kind(function, point, gradient))
-            return
-        if k >= settings.max_steps:
-            yield Step(k, point, value, gradient, norm, None)
-            yield Result(
-                "max_steps",
-                Reason("stopped after --max-steps {n} updates with ‖∇f‖ = {norm} still above --tol {tol}",
-                       {"n": settings.max_steps, "norm": f"{norm:.3g}", "tol": f"{settings.tol:g}"}),
-                k, point, value, norm,
-            )
+            yield result
             return
         with np.errstate(all="ignore"):
             update, state = optimizer.update(gradient, state)

@@ -16,8 +16,9 @@ only, never of anything a user typed (the function itself is machine code by the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+import sys
 from array import array
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -127,12 +128,17 @@ def walk(function: Function, start, optimizer: Optimizer, settings: Settings,
         inputs=memoryview(inputs), outputs=outputs,
         sqrt=math.sqrt, inf=math.inf, array=np.array, Step=Step,
         slow_norm=lambda g: gradient_norm(np.array(g)),
-        bound=settings.bound, tol=settings.tol, ftol=settings.ftol, max_steps=settings.max_steps,
+        bound=_finite_bound(settings.bound), tol=settings.tol, ftol=settings.ftol, max_steps=settings.max_steps,
         record=record, finish=finish, interrupted=interrupted,
         **_hyper(optimizer),
     )
     small_weight = optimizer.name == "adam" and constants.small_weight
     return _loop(optimizer.name, d, every, settings.ftol > 0, small_weight)(constants, start.tolist())
+
+
+def _finite_bound(bound: float) -> float:
+    """--bound as the walks test it: |x| <= bound, and x finite (so --bound inf means the largest double)."""
+    return min(bound, sys.float_info.max)
 
 
 def _hyper(optimizer: Optimizer) -> dict[str, float]:
@@ -164,8 +170,8 @@ def _loop(rule: str, d: int, every: bool, ftol: bool, small_weight: bool):
         return ", ".join(template.format(i=i) for i in each) + ("," if d == 1 else "")
 
     xs, gs, us = coords("x{i}"), coords("g{i}"), coords("u{i}")
-    # The stopping rules of descend.walk_exact in one test (ending() then says which rule and why):
-    # inside --bound, f and ‖∇f‖ finite, ‖∇f‖ above --tol, f still changing, updates left.
+    # The stopping rules of descend.ending() in one test (ending() then says which rule and why):
+    # finite and inside --bound, f and ‖∇f‖ finite, ‖∇f‖ above --tol, f still changing, updates left.
     going = " and ".join([
         *(f"low <= x{i} <= bound" for i in each),
         "-INF < value < INF", "tol < norm < INF",
@@ -239,7 +245,7 @@ def vector_walk(function, start: np.ndarray, optimizer: Optimizer, settings: Set
     keep = (lambda k: k % record == 0) if isinstance(record, int) else record
     lr = (float(optimizer.hyper["lr"]),) if STEP_HAS_LR else ()
     update = _in_place(optimizer, function.dimension)
-    bound, tol, ftol, max_steps = settings.bound, settings.tol, settings.ftol, settings.max_steps
+    bound, tol, ftol, max_steps = _finite_bound(settings.bound), settings.tol, settings.ftol, settings.max_steps
     value_and_gradient, errstate, sqrt, isfinite = function.value_and_gradient, np.errstate, math.sqrt, math.isfinite
     x = start.copy()
     k, previous_value, yielded = 0, math.nan, -1
@@ -250,7 +256,7 @@ def vector_walk(function, start: np.ndarray, optimizer: Optimizer, settings: Set
             with errstate(all="ignore"):  # one guard for the whole step
                 squared = float(np.dot(gradient, gradient))
                 norm = sqrt(squared) if isfinite(squared) else gradient_norm(gradient)
-                # the stopping rules of descend.walk_exact; ending() says which and why
+                # the stopping rules of descend.ending(), which then says which and why
                 if (not (np.abs(x) <= bound).all() or not isfinite(value) or not isfinite(norm) or norm <= tol
                         or (ftol > 0 and k > 0 and abs(value - previous_value) <= ftol) or k >= max_steps):
                     break
