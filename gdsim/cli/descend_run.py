@@ -65,6 +65,7 @@ def step_doc(s: Step, names) -> dict:
         "gradient": named(names, s.gradient),
         "gradient_norm": float(s.gradient_norm),
         "update": named(names, s.update) if s.update is not None else None,
+        "lr": s.lr,
     }
 
 
@@ -77,6 +78,8 @@ def result_doc(r: Result, names, preset=None) -> dict:
         "value": float(r.value),
         "gradient_norm": float(r.gradient_norm),
     }
+    if r.notes:
+        doc["notes"] = [str(note) for note in r.notes]
     near = nearest(preset, doc["point"])
     if near is not None:
         minimum, distance = near
@@ -270,7 +273,8 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         say(_optimizer_line(opt))
         say(tr("Each row: feel the slope (∇f), step downhill by the update, repeat; stop on flat ground (‖∇f‖ ≤ {tol}).", tol=f"{settings.tol:g}"), "dim")
         live = stdout_is_terminal() and settings.max_steps // every > 200 and delay == 0
-        stream = StepStream(console, Columns(function, opt.name, opt.hyper["lr"], terminal_width() if stdout_is_terminal() else None), live=live, delay=delay, max_steps=settings.max_steps)
+        stream = StepStream(console, Columns(function, opt.name, opt.hyper["lr"], terminal_width() if stdout_is_terminal() else None,
+                                             lr_column=opt.lr_varies), live=live, delay=delay, max_steps=settings.max_steps)
         keep = _Keep()
 
         try:
@@ -315,6 +319,8 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
         for opt, r in zip(optimizers, results):
             if r.status != "converged":
                 say(f"  {_label(opt, optimizers)}: {r.reason.render(tr)}", "dim")
+            for note in r.notes:
+                say(f"  {_label(opt, optimizers)}: {note.render(tr)}", "dim")
     if plot and stop is None:
         for block in _plot_blocks(function, start, plots, preset, color_wanted(), terminal_width()):
             say("")
@@ -331,7 +337,7 @@ def _print_ansi(console, block: str):
 
 
 def _optimizer_line(opt) -> str:
-    params = ", ".join(f"{k}={v:g}" for k, v in opt.hyper.items())
+    params = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in opt.hyper.items())
     return tr("optimizer: {name} ({params})", name=opt.name, params=params)
 
 

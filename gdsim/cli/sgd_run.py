@@ -69,8 +69,12 @@ def execute(opts, fmt: str) -> int:
     model = make_model(opts.model, dataset, opts.target)
     names = list(model.params)
     init = parse_point(str(opts.init), names, option="--init") if opts.init is not None else None
-    optimizer = make_optimizer(opts.optimizer, lr=opts.lr,
-                               **{k: getattr(opts, k) for k in HYPER_PARAMETERS})
+    optimizer = make_optimizer(opts.optimizer, lr=opts.lr, schedule=opts.schedule,
+                               **{k: getattr(opts, k, None) for k in HYPER_PARAMETERS})
+    if optimizer.needs == "function":
+        from gdsim.errors import OptionError
+
+        raise OptionError(tr("--optimizer {name} needs more of the loss than a minibatch gradient (its Hessian, or its value at trial points); use it with gdsim descend", name=optimizer.name))
     sizes = _batch_sizes(opts, dataset.samples)
     header = {
         "model": opts.model,
@@ -251,7 +255,7 @@ def _intro(console, dataset, model, opts, optimizer, truth, sizes):
     say(tr("parameters to find: {p}", p=", ".join(model.params[:8]) + (" …" if len(model.params) > 8 else "")))
     loss = "L(θ) = Σᵢ (ŷᵢ − yᵢ)²" if opts.loss == "sse" else "L(θ) = (1/B) Σᵢ (ŷᵢ − yᵢ)²"
     say(tr("loss on each minibatch of B rows: {l}", l=loss))
-    params = ", ".join(f"{k}={v:g}" for k, v in optimizer.hyper.items())
+    params = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in optimizer.hyper.items())
     order = tr("shuffled every epoch (seed {s})", s=opts.seed) if opts.shuffle else tr("in file order")
     say(tr("optimizer: {name} ({params}); batch size {b}; {e} epochs; rows {order}",
            name=optimizer.name, params=params, b=",".join(map(str, sizes)), e=opts.epochs, order=order))

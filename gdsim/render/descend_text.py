@@ -52,8 +52,10 @@ class Columns:
     digest of many variables is used.
     """
 
-    def __init__(self, function: Function, optimizer_name: str, lr: float, terminal: int | None = None):
+    def __init__(self, function: Function, optimizer_name: str, lr: float, terminal: int | None = None,
+                 lr_column: bool = False):
         self.names = list(function.variables)
+        self.lr_column = lr_column  # only when the lr can change from step to step (a schedule, a line search)
         self.one = len(self.names) == 1
         self.many = len(self.names) > 4
         self.gd = optimizer_name == "gd"
@@ -86,6 +88,8 @@ class Columns:
             cols = [rjust(tr("step"), 6)] + [v.rjust(w) for v in self.names] + ["f".rjust(w)]
             cols += [f"∂f/∂{v}".rjust(w) for v in self.names] + ["‖∇f‖".rjust(w)]
             cols += [f"Δ{v}".rjust(w) for v in self.names] if self.updates else []
+        if self.lr_column:
+            cols.insert(1, "lr".rjust(w))
         return "  ".join(cols)
 
     def row(self, s: Step) -> str:
@@ -114,6 +118,8 @@ class Columns:
             cells_ += [self.n(g) for g in s.gradient] + [self.n(s.gradient_norm)]
             if self.updates:
                 cells_ += [self.n(u) for u in upd] if upd is not None else [blank] * len(self.names)
+        if self.lr_column:
+            cells_.insert(1, self.n(s.lr) if s.lr is not None else blank)
         return "  ".join(cells_)
 
 
@@ -216,6 +222,7 @@ def summary_lines(function: Function, start: np.ndarray, result: Result, extra: 
     lines = [
         tr(STATUS_WORDS.get(result.status, result.status)),
         "  " + tr("why: {reason}", reason=result.reason.render(tr)),
+        *("  " + tr("note: {note}", note=note.render(tr)) for note in result.notes),
         "  " + tr("steps taken (updates applied): {k}", k=result.steps),
         "  " + tr("final point: {p}", p=point),
         "  " + tr("f there: {v}   ‖∇f‖ there: {g}", v=_finite(result.value, ".10g"), g=_finite(result.gradient_norm, ".3g")),
