@@ -406,3 +406,12 @@ def test_sgd_runs_the_weight_decay_rules(gdsim_cli):
     doc = json.loads(out.stdout)
     assert out.code == 0 and doc["optimizer"]["weight_decay"] == 0.01
     assert doc["result"]["loss"] < doc["steps"][0]["loss"]
+
+
+def test_lbfgs_says_when_its_direction_stops_going_downhill():
+    # bowl-lbfgs-plain: from step 5 on torch returns without moving (∇f·d ≈ −2e-10 > −1e-9).
+    case = next(c for c in ROUND2["lbfgs"]["cases"] if c["id"] == "bowl-lbfgs-plain")
+    assert case["points"][5:] == [case["points"][5]] * 26
+    _, result = walk(parse(case["function"]), case["start"], make_optimizer("lbfgs"), 30)
+    (note,) = result.notes
+    assert note.values["k"] == 5 and "cannot move on" in str(note) and "--tol" in str(note)

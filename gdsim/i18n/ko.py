@@ -431,4 +431,6 @@ KO: dict[str, str] = {
         "lbfgs: {m}걸음 중 {n}걸음에서 (처음은 {k}번째 걸음) strong-Wolfe 선 탐색이 더 낮은 점을 찾지 못해 등산객이 제자리에 머물렀습니다 (torch의 LBFGS(max_iter=1)는 x + t·d에서 한 번만 시험하고, 그곳의 f가 더 낮지 않으면 x에 머뭅니다)",
     "lbfgs: at {n} of the steps the L-BFGS direction was not downhill enough (∇f·d > -1e-9, torch's tolerance_change) and no step was taken":
         "lbfgs: {n}개의 걸음에서 L-BFGS 방향이 충분히 내리막이 아니어서 (∇f·d > -1e-9, torch의 tolerance_change) 걸음을 내딛지 않았습니다",
+    "lbfgs: from step {k} on the L-BFGS direction was not downhill enough (∇f·d > -1e-9, torch's tolerance_change) and no step was taken ({n} of the {m} steps); the next steps see the same gradient and the same direction, so the run cannot move on (torch's LBFGS stays there too): a larger --tol ends the run there":
+        "lbfgs: {k}번째 걸음부터 L-BFGS 방향이 충분히 내리막이 아니어서 (∇f·d > -1e-9, torch의 tolerance_change) 걸음을 내딛지 않았습니다 ({m}걸음 중 {n}걸음). 다음 걸음도 같은 기울기와 같은 방향을 보므로 더 나아갈 수 없습니다 (torch의 LBFGS도 그곳에 머뭅니다). 더 큰 --tol을 주면 그곳에서 실행이 끝납니다",
 }

@@ -96,6 +96,7 @@ class LbfgsState(NamedTuple):
     first_rejected: int | None = None
     stuck_since: int | None = None  # the first of the latest updates whose line search all kept the point
     idle: int = 0
+    idle_since: int | None = None  # the first of the latest updates that all found no downhill direction
 
 
 def lbfgs(lr: float, history: int, line_search: str = "none", max_eval: int | None = None) -> Optimizer:
@@ -124,7 +125,7 @@ def lbfgs(lr: float, history: int, line_search: str = "none", max_eval: int | No
         k = state.updates
         still = np.zeros_like(g)
         if not np.max(np.abs(g)) > TOLERANCE_GRAD:  # flat: torch returns before touching its state
-            return still, state._replace(lr=0.0, evals=1, updates=k + 1, stuck_since=None)
+            return still, state._replace(lr=0.0, evals=1, updates=k + 1, stuck_since=None, idle_since=None)
         n_iter = state.n_iter + 1
         steps, changes, rho, h_diag = state.steps, state.changes, state.rho, state.h_diag
         if n_iter == 1:
@@ -154,7 +155,8 @@ def lbfgs(lr: float, history: int, line_search: str = "none", max_eval: int | No
         kept = LbfgsState(n_iter, d, t, steps, changes, rho, h_diag, g, 0.0, 1, k + 1, state.rejected,
                           state.first_rejected, None, state.idle)
         if gtd > -TOLERANCE_CHANGE:  # not downhill enough: torch stops here, keeping d and t
-            return still, kept._replace(idle=state.idle + 1)
+            since = k if state.idle_since is None else state.idle_since
+            return still, kept._replace(idle=state.idle + 1, idle_since=since)
         if line_search == "strong_wolfe":
             x = oracle.point
             _, _, t, evals = strong_wolfe(lambda step: oracle.value_and_gradient(x + step * d), t, d, oracle.value, g,
@@ -182,7 +184,10 @@ def lbfgs(lr: float, history: int, line_search: str = "none", max_eval: int | No
                     "lbfgs: at {n} of the {m} steps (first at step {k}) the strong-Wolfe line search found no lower point "
                     "and the hiker stayed where it was (torch's LBFGS with max_iter=1 makes a single trial at x + t·d "
                     "and keeps x unless f is lower there)", values))
-        if state.idle:
+        if state.idle_since is not None:
+            notes.append(("lbfgs: from step {k} on the L-BFGS direction was not downhill enough (∇f·d > -1e-9, torch's tolerance_change) and no step was taken ({n} of the {m} steps); the next steps see the same gradient and the same direction, so the run cannot move on (torch's LBFGS stays there too): a larger --tol ends the run there",
+                          {"k": state.idle_since, "n": state.updates - state.idle_since, "m": state.updates}))
+        elif state.idle:
             notes.append(("lbfgs: at {n} of the steps the L-BFGS direction was not downhill enough (∇f·d > -1e-9, "
                           "torch's tolerance_change) and no step was taken", {"n": state.idle}))
         return notes
