@@ -17,6 +17,7 @@ from gdsim.expr.function import Function
 from gdsim.i18n import tr
 from gdsim.optim import Optimizer, Oracle, step_lr
 from gdsim.expr.points import format_point
+from gdsim.engine.stationary import stationary_kind
 
 DEFAULT_TOL = 1e-6
 DEFAULT_MAX_STEPS = 1000
@@ -66,6 +67,7 @@ class Result:
     point: np.ndarray
     value: float
     gradient_norm: float
+    stationary: str | None = None  # converged only: minimum, maximum, saddle or degenerate (stationary.kind)
     notes: tuple[Reason, ...] = ()  # what the optimizer has to say about the run (e.g. newton's modified steps)
 
     @property
@@ -185,13 +187,15 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
         if norm <= settings.tol:
             yield Step(k, point, value, gradient, norm, None)
             yield end("converged", Reason("flat ground: ‖∇f‖ = {norm} ≤ --tol {tol} at step {k}",
-                                             {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm)
+                                          {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm,
+                      stationary_kind(function, point, gradient))
             return
         if settings.ftol > 0 and k > 0 and abs(value - previous_value) <= settings.ftol:
             yield Step(k, point, value, gradient, norm, None)
             change = abs(value - previous_value)
             yield end("converged", Reason("f stopped changing: |f(k) - f(k-1)| = {change} ≤ --ftol {ftol} at step {k}",
-                                             {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm)
+                                          {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm,
+                      stationary_kind(function, point, gradient))
             return
         if k >= settings.max_steps:
             yield Step(k, point, value, gradient, norm, None)

@@ -16,8 +16,8 @@ from gdsim.i18n import tr
 
 _KEYS = ("name", "title", "task", "commands", "answer")
 
-# The order the lecture takes them in: one variable, several variables, the step size, optimizers, SGD.
-LECTURE_ORDER = ("slope-sign", "partials", "learning-rate", "optimizer-race", "sgd-batches")
+# The order the lecture takes them in: one variable, several variables, steps by hand, the step size, optimizers, SGD.
+LECTURE_ORDER = ("slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "sgd-batches")
 
 
 @dataclass(frozen=True)

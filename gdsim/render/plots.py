@@ -191,6 +191,60 @@ def data_with_line(x: Sequence[float], y: Sequence[float], line_x: Sequence[floa
                          xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim, legend=legend)
 
 
+def steps_against_value(values: Sequence[float], steps: Sequence[int], statuses: Sequence[str], *, width: int,
+                        height: int, color: bool, limit: float | None = None, log_x: bool = False,
+                        title: str | None = None, xlabel: str = "lr", ylabel: str = "steps",
+                        labels: Mapping[str, str] | None = None) -> str:
+    """A sweep in one picture: steps taken against the swept value, one marker per outcome.
+
+    Converged runs are dots at their step count, runs stopped at --max-steps crosses at theirs, and
+    diverged runs are drawn at the top edge (their step count would stretch the scale of the rest).
+    `limit` (2/λ_max for gd) is a vertical line. `labels` translates the legend's words.
+    """
+    if width < MIN_WIDTH or height < MIN_HEIGHT:
+        return _too_small(width, height)
+    words = {"converged": "converged", "max_steps": "max_steps", "diverged": "diverged (drawn at the top)",
+             "limit": "2/λ_max", **(labels or {})}
+    xs = np.asarray(values, dtype=float)
+    ys = np.asarray(steps, dtype=float)
+    kinds = np.asarray(statuses)
+    if log_x:
+        with np.errstate(all="ignore"):
+            xs = np.log10(xs)
+    shown = _plottable(xs)
+    if not shown.any():
+        return _note("nothing to plot: no finite values", width)
+    xlim = _interval(*_bounds(xs[shown]))
+    if log_x:
+        xlim = (math.floor(xlim[0]), math.ceil(xlim[1])) if math.ceil(xlim[1]) > math.floor(xlim[0]) else (xlim[0] - 1, xlim[1] + 1)
+    else:
+        pad = 0.03 * (xlim[1] - xlim[0])
+        xlim = (xlim[0] - pad, xlim[1] + pad)
+    ended = shown & (kinds != "diverged")
+    top = float(ys[ended].max()) if ended.any() else 1.0
+    ylim = (0.0, max(1.0, top) * 1.08)
+    ys = np.where(kinds == "diverged", ylim[1], ys)
+    line_x = None
+    if limit is not None and math.isfinite(limit) and limit > 0:
+        at = math.log10(limit) if log_x else limit
+        line_x = at if xlim[0] <= at <= xlim[1] else None
+    series = [("converged", "•", _SERIES_COLORS[0]), ("max_steps", "+", _SERIES_COLORS[5]), ("diverged", "x", _SERIES_COLORS[1])]
+
+    def draw(fig):
+        if line_x is not None:
+            fig.draw(_signal(fig, [line_x] * 2, list(ylim), "braille", _END_COLOR, lines=True))
+        for status, glyph, code in series:
+            pick = shown & (kinds == status)
+            if pick.any():
+                fig.draw(_signal(fig, xs[pick], ys[pick], glyph, code))
+
+    legend = [(glyph, words[status], code) for status, glyph, code in series if (shown & (kinds == status)).any()]
+    if line_x is not None:
+        legend.append(("│", f"{words['limit']} = {_g(limit)}", _END_COLOR))
+    return _plotext_plot(draw, width=width, height=height, color=color, title=title, xlabel=xlabel, ylabel=ylabel,
+                         xlim=xlim, ylim=ylim, legend=legend, log_x=log_x)
+
+
 def contour_view(f2: Callable[[np.ndarray, np.ndarray], np.ndarray], path_xy: Sequence[Sequence[float]], *,
                  width: int, height: int, color: bool,
                  window: tuple[tuple[float, float], tuple[float, float]] | None = None,
@@ -265,7 +319,7 @@ def contour_view(f2: Callable[[np.ndarray, np.ndarray], np.ndarray], path_xy: Se
 # ---- plotext plots -------------------------------------------------------------------------------------------------
 
 def _plotext_plot(draw, *, width, height, color, title, xlabel, ylabel, xlim, ylim, legend,
-                  integer_x=False, log_y=False) -> str:
+                  integer_x=False, log_y=False, log_x=False) -> str:
     """Build one plotext figure into a string: frame, explicit ticks, the signals from `draw`, a legend below."""
     legend_lines = _legend_lines(legend, width, color)
     height -= len(legend_lines)
@@ -280,7 +334,11 @@ def _plotext_plot(draw, *, width, height, color, title, xlabel, ylabel, xlim, yl
         y_ticks = _ticks(*ylim, max(2, rows // 3 + 1))
         y_labels = [_tick_label(v, y_ticks) for v in y_ticks]
     cols = width - max(len(s) for s in y_labels) - 2
-    x_ticks, x_labels = _x_ticks(*xlim, cols, integer_x)
+    if log_x:  # x holds log10 of the values, labelled as powers of ten
+        x_ticks = _log_ticks(*xlim, max(2, cols // 8))
+        x_labels = [f"1e{int(v)}" for v in x_ticks]
+    else:
+        x_ticks, x_labels = _x_ticks(*xlim, cols, integer_x)
 
     fig = plt.figure
     fig.clear()
