@@ -415,3 +415,17 @@ def test_lbfgs_says_when_its_direction_stops_going_downhill():
     _, result = walk(parse(case["function"]), case["start"], make_optimizer("lbfgs"), 30)
     (note,) = result.notes
     assert note.values["k"] == 5 and "cannot move on" in str(note) and "--tol" in str(note)
+
+
+def test_sweep_takes_the_schedule_and_the_line_search(gdsim_cli):
+    # gd on x² from 3 with Armijo: lr 1.5 is halved once at every step (see the hand count above),
+    # x_k = 3·(−1/2)^k, and ‖∇f‖ = 6·2^−k ≤ 1e-6 first at k = 23; plain gd at lr 1.5 diverges.
+    out = gdsim_cli("sweep", "x^2", "--start", "3", "--lr", "0.5,1.5", "--line-search", "armijo", "--format", "json")
+    doc = json.loads(out.stdout)
+    assert doc["optimizer"] == {"name": "gd", "line_search": "armijo"}
+    assert [(r["status"], r["steps"]) for r in doc["runs"]] == [("converged", 1), ("converged", 23)]
+    scheduled = json.loads(gdsim_cli("sweep", "x^2", "--start", "3", "--lr", "0.5,1.5", "--schedule", "exponential:gamma=0.5",
+                                     "--format", "json").stdout)
+    assert scheduled["optimizer"]["schedule"] == "exponential:gamma=0.5"
+    refused = gdsim_cli("sweep", "x^2", "-o", "adam", "--lr", "0.1,0.2", "--line-search", "armijo")
+    assert refused.code == 2 and "works with gd only" in refused.stderr
