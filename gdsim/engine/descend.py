@@ -154,6 +154,7 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
     value_and_gradient = function.value_and_gradient
     # Rules that need more than the gradient get an Oracle: the point, and f, ∇f and H anywhere.
     ask = (value_and_gradient, function.value, function.hessian) if optimizer.needs == "function" else ()
+    fixed_lr = None if optimizer.lr_varies else float(optimizer.hyper["lr"])
 
     def end(*args) -> Result:
         notes = optimizer.remark(state) if optimizer.remark else ()
@@ -212,7 +213,7 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             else:
                 update, state = optimizer.update(gradient, state, Oracle(point, value, *ask))
             new_point = point + update
-        yield Step(k, point, value, gradient, norm, update, step_lr(optimizer, state))
+        yield Step(k, point, value, gradient, norm, update, step_lr(optimizer, state) if fixed_lr is None else fixed_lr)
         previous_value = value
         point = new_point
         k += 1

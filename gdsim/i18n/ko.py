@@ -408,11 +408,11 @@ KO: dict[str, str] = {
     "{option} must be a finite number >= 0, got {value}": "{option}: 0 이상의 유한한 수여야 합니다 (받은 값: {value})",
     "newton needs the full {n}×{n} Hessian at every step, which gdsim computes only up to {limit} variables; use lbfgs, which needs only gradients":
         "newton은 매 걸음마다 {n}×{n} 헤시안 전체가 필요한데, gdsim은 변수가 최대 {limit}개일 때까지만 계산합니다. 기울기만 쓰는 lbfgs를 사용하세요",
-    "--schedule: '{name}' is not a schedule; use one of {choices}": "--schedule: '{name}'이라는 스케줄은 없습니다. 다음 중 하나를 쓰세요: {choices}",
+    "--schedule: '{name}' is not a schedule; use one of {choices}": "--schedule: '{name}' 스케줄은 없습니다. 다음 중 하나를 쓰세요: {choices}",
     "--schedule {name}: '{item}' is not key=value, e.g. {example}": "--schedule {name}: '{item}'은(는) key=value 형식이 아닙니다. 예: {example}",
     "--schedule {name}: unknown key '{key}'; its keys are {keys}": "--schedule {name}: 알 수 없는 키 '{key}'. 쓸 수 있는 키: {keys}",
     "--schedule {name}: {key} is given twice": "--schedule {name}: {key}이(가) 두 번 주어졌습니다",
-    "--schedule {name}: {key} must be {what}, got '{value}'": "--schedule {name}: {key}의 값은 {what}여야 합니다 (받은 값: '{value}')",
+    "--schedule {name}: {key} must be {what}, got '{value}'": "--schedule {name}: {key}의 값 '{value}'이(가) 올바르지 않습니다. 필요한 값: {what}",
     "--schedule {name} needs {key}, e.g. {example}": "--schedule {name}에는 {key} 값이 필요합니다. 예: {example}",
     "a whole number >= 1": "1 이상의 정수",
     "a positive finite number": "양의 유한한 수",
