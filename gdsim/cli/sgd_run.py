@@ -59,6 +59,11 @@ def execute(opts, fmt: str) -> int:
     model = make_model(opts.model, dataset, opts.target)
     names = list(model.params)
     init = parse_point(str(opts.init), names, option="--init") if opts.init is not None else None
+    from gdsim.render.scene import View, check_map_style, check_window_names, parse_window
+
+    window = parse_window(opts.window, names, parameters=True)
+    check_window_names(window, names, parameters=True)
+    view = View(window, check_map_style(opts.map))
     optimizer = make_optimizer(opts.optimizer, lr=opts.lr, schedule=opts.schedule,
                                **{k: getattr(opts, k, None) for k in HYPER_PARAMETERS})
     if optimizer.needs == "function":
@@ -88,7 +93,7 @@ def execute(opts, fmt: str) -> int:
     if fmt == "text":
         from gdsim.render.sgd_text import TextSink
 
-        sink = TextSink(opts, dataset, model, optimizer, truth, sizes, header)
+        sink = TextSink(opts, dataset, model, optimizer, truth, sizes, header, view)
     else:
         sink = SINKS[fmt](names, header, comparison, opts.get)
     sink.start_output()
@@ -98,13 +103,14 @@ def execute(opts, fmt: str) -> int:
         every = _auto_every(opts, dataset.samples, batch)
         per_epoch = math.ceil(dataset.samples / max(1, min(batch, dataset.samples)))
         sink.begin(i, batch, {**header, "batch_size": batch, "every": every})
-        curve: tuple[list[float], list[float]] = ([], [])
+        curve: tuple[list[float], list[float], list] = ([], [], [])  # epoch, loss, parameters (for the map)
         result = None
         last = None
 
         def show(rec, i=i, batch=batch, curve=curve, per_epoch=per_epoch):
             curve[0].append(rec.step / per_epoch)
             curve[1].append(rec.loss)
+            curve[2].append(rec.params)
             sink.step(i, batch, rec, step_doc(rec, names))
 
         try:
@@ -131,10 +137,9 @@ def execute(opts, fmt: str) -> int:
             break
     sink.finish(curves, interrupted)
     if opts.save_plot:
-        from gdsim.render.plot_file import write_plot_file
-        from gdsim.render.sgd_text import plot_blocks
+        from gdsim.render.sgd_text import save_plots
 
-        write_plot_file(opts.save_plot, plot_blocks(dataset, model, opts, results, curves, False))
+        save_plots(opts.save_plot, dataset, model, opts, results, curves, view)
     statuses = {r.status for r in results}
     if "interrupted" in statuses:
         return 130

@@ -68,6 +68,7 @@ class Result:
     value: float
     gradient_norm: float
     stationary: str | None = None  # converged only: minimum, maximum, saddle or degenerate (stationary.kind)
+    cause: str | None = None  # what ended a divergence: "bound", "undefined" (left f's domain) or "overflow"
     notes: tuple[Reason, ...] = ()  # what the optimizer has to say about the run (e.g. newton's modified steps)
 
     @property
@@ -137,8 +138,8 @@ def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) 
 def check_optimizer(function: Function, optimizer: Optimizer) -> None:
     """Refuse, before any output, a run the optimizer cannot make on this function."""
     if optimizer.name == "newton" and function.dimension > NEWTON_MAX_DIMENSION:
-        raise OptionError(tr("newton needs the full {n}×{n} Hessian at every step, which gdsim computes only up to {limit} variables; use lbfgs, which needs only gradients", n=f"{function.dimension:,}",
-                             limit=NEWTON_MAX_DIMENSION))
+        raise OptionError(tr("newton needs the full {n}×{n} Hessian at every step, which gdsim computes only up to {limit} variables; use lbfgs, which needs only gradients",
+                             n=f"{function.dimension:,}", limit=NEWTON_MAX_DIMENSION))
 
 
 def _hint(function: Function, start: np.ndarray, optimizer: Optimizer, k: int, at_start: Reason) -> Reason:
@@ -156,9 +157,9 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
     ask = (value_and_gradient, function.value, function.hessian) if optimizer.needs == "function" else ()
     fixed_lr = None if optimizer.lr_varies else float(optimizer.hyper["lr"])
 
-    def end(*args) -> Result:
+    def end(*args, **fields) -> Result:
         notes = optimizer.remark(state) if optimizer.remark else ()
-        return Result(*args, notes=tuple(Reason(template, values) for template, values in notes))
+        return Result(*args, **fields, notes=tuple(Reason(template, values) for template, values in notes))
 
     previous_value = math.nan
     k = 0
@@ -170,33 +171,35 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
             reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
                             {"k": k, "bound": f"{settings.bound:g}", "where": format_point(names, point), "hint": hint})
-            yield end("diverged", reason, k, point, value, norm)
+            yield end("diverged", reason, k, point, value, norm, cause="bound")
             return
         if not math.isfinite(value) or not math.isfinite(norm):
             yield Step(k, point, value, gradient, norm, None)
             cause = function.undefined_reason(point, lambda template, **values: Reason(template, values))
             if cause and "overflows" not in str(cause):
                 reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": format_point(names, point), "cause": cause})
+                kind = "undefined"
             else:
+                kind = "overflow"
                 hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
                 if cause:  # name the part that overflows
                     hint = Reason("{cause}; {hint}", {"cause": cause, "hint": hint})
                 reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
                                 {"k": k, "where": format_point(names, point), "hint": hint})
-            yield end("diverged", reason, k, point, value, norm)
+            yield end("diverged", reason, k, point, value, norm, cause=kind)
             return
         if norm <= settings.tol:
             yield Step(k, point, value, gradient, norm, None)
             yield end("converged", Reason("flat ground: ‖∇f‖ = {norm} ≤ --tol {tol} at step {k}",
                                           {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm,
-                      stationary_kind(function, point, gradient))
+                      stationary=stationary_kind(function, point, gradient))
             return
         if settings.ftol > 0 and k > 0 and abs(value - previous_value) <= settings.ftol:
             yield Step(k, point, value, gradient, norm, None)
             change = abs(value - previous_value)
             yield end("converged", Reason("f stopped changing: |f(k) - f(k-1)| = {change} ≤ --ftol {ftol} at step {k}",
                                           {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm,
-                      stationary_kind(function, point, gradient))
+                      stationary=stationary_kind(function, point, gradient))
             return
         if k >= settings.max_steps:
             yield Step(k, point, value, gradient, norm, None)
