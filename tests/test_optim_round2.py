@@ -367,6 +367,7 @@ BAD = [
     (["--schedule", "multistep:milestones=10;x"], "milestones must be whole numbers"),
     (["--schedule", "exponential:gamma"], "'gamma' is not key=value"),
     (["--schedule", "step:step_size=2,step_size=3"], "step_size is given twice"),
+    (["--schedule", "constant:gamma=0.5"], "constant takes no keys"),
     (["--line-search", "wolfe"], "--line-search must be one of none, armijo, strong_wolfe"),
     (["--line-search", "armijo", "-o", "adam"], "--line-search armijo works with gd only"),
     (["--line-search", "strong_wolfe"], "works with lbfgs only"),

@@ -565,4 +565,5 @@ KO: dict[str, str] = {
     "--ask: '{value}' is not slope, point or slope,point": "--ask: '{value}' 값은 slope, point, slope,point 중 하나가 아닙니다",
     "give a function, e.g. gdsim practice \"x^2\" --start 3 --lr 0.1": "함수를 주세요. 예: gdsim practice \"x^2\" --start 3 --lr 0.1",
     "(press Enter for each next step; Ctrl-C stops)": "(다음 걸음은 Enter 키, 멈추려면 Ctrl-C)",
+    "--schedule constant takes no keys, got '{rest}'": "--schedule constant에는 키를 줄 수 없습니다 (받은 값: '{rest}')",
 }

@@ -186,7 +186,9 @@ def parse_schedule(text: str | None) -> Schedule | None:
         return None
     name, _, rest = str(text).strip().partition(":")
     name = name.strip().lower()
-    if name == "constant" and not rest.strip():
+    if name == "constant":
+        if rest.strip():
+            raise OptionError(tr("--schedule constant takes no keys, got '{rest}'", rest=rest.strip()))
         return None
     if name not in SCHEDULES:
         raise OptionError(tr("--schedule: '{name}' is not a schedule; use one of {choices}",
