@@ -98,6 +98,7 @@ def execute(opts, fmt: str) -> int:
         sink = SINKS[fmt](names, header, comparison, opts.get)
     sink.start_output()
     results, curves = [], {}
+    plotted = fmt == "text" or bool(opts.save_plot)
     interrupted = False
     for i, batch in enumerate(sizes):
         every = _auto_every(opts, dataset.samples, batch)
@@ -108,9 +109,10 @@ def execute(opts, fmt: str) -> int:
         last = None
 
         def show(rec, i=i, batch=batch, curve=curve, per_epoch=per_epoch):
-            curve[0].append(rec.step / per_epoch)
-            curve[1].append(rec.loss)
-            curve[2].append(rec.params)
+            if plotted:  # a machine format without --save-plot keeps no plot points (a run may be long)
+                curve[0].append(rec.step / per_epoch)
+                curve[1].append(rec.loss)
+                curve[2].append(rec.params)
             sink.step(i, batch, rec, step_doc(rec, names))
 
         try:
