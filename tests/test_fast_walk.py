@@ -19,6 +19,8 @@ from gdsim.engine.descend import Result, Step, check_settings, recorded, run, wa
 from gdsim.expr.function import parse
 from gdsim.optim import OPTIMIZERS, make_optimizer
 
+CLASSIC = tuple(fast.RULES)  # the six rules the fast walks know
+
 DESCEND = json.loads((Path(__file__).parent / "fixtures" / "torch_descend.json").read_text())
 
 
@@ -89,7 +91,7 @@ ENDINGS = {
 }
 
 
-@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("name", CLASSIC)
 @pytest.mark.parametrize("ending", list(ENDINGS))
 def test_both_walks_end_the_same_way(ending, name):
     text, start, options = ENDINGS[ending]
@@ -172,13 +174,32 @@ def _no_exact_walk(*args, **kwargs):
     yield  # pragma: no cover
 
 
-@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("name", CLASSIC)
 @pytest.mark.parametrize("dimension", [1, 2, 5, 8])
 def test_run_takes_the_fast_walk_for_a_few_named_variables(dimension, name, monkeypatch):
     monkeypatch.setattr(descend, "walk_exact", _no_exact_walk)
     text = " + ".join(f"(x{i} - {i})**2" for i in range(dimension))
     records = list(run(parse(text), np.full(dimension, -1.0), make_optimizer(name, lr=0.01), check_settings(0.0, 0.0, 20, 1e8)))
     assert records[-1].steps == 20
+
+
+def test_the_classic_rules_are_the_six_of_the_lecture():
+    assert set(CLASSIC) == {"gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
+    assert set(CLASSIC) < set(OPTIMIZERS)
+
+
+@pytest.mark.parametrize("name, options", [
+    *[(name, {}) for name in OPTIMIZERS if name not in CLASSIC],
+    ("gd", {"schedule": "exponential:gamma=0.9"}),
+    ("adam", {"schedule": "step:step_size=3,gamma=0.5"}),
+    ("gd", {"line_search": "armijo"}),
+])
+def test_other_rules_schedules_and_line_searches_take_the_exact_walk(name, options):
+    function, start, settings = parse("x**2 + 3*y**2"), np.array([1.0, -1.0]), check_settings(0.0, 0.0, 5, 1e8)
+    optimizer = make_optimizer(name, **options)
+    assert fast.walk(function, start, optimizer, settings) is None
+    records = list(run(function, start, optimizer, settings))
+    assert isinstance(records[-1], Result) and [s.step for s in records[:-1]] == list(range(records[-1].steps + 1))
 
 
 def test_run_takes_the_exact_walk_beyond_eight_variables(monkeypatch):
@@ -220,7 +241,7 @@ VECTOR_WALKS = {
 }
 
 
-@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("name", CLASSIC)
 @pytest.mark.parametrize("walk", list(VECTOR_WALKS))
 def test_both_walks_agree_in_vector_mode(walk, name):
     text, dim, start, options = VECTOR_WALKS[walk]

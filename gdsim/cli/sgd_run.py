@@ -64,7 +64,12 @@ def execute(opts, fmt: str) -> int:
     window = parse_window(opts.window, names, parameters=True)
     check_window_names(window, names, parameters=True)
     view = View(window, check_map_style(opts.map))
-    optimizer = make_optimizer(opts.optimizer, lr=opts.lr, **{k: getattr(opts, k) for k in HYPER_PARAMETERS})
+    optimizer = make_optimizer(opts.optimizer, lr=opts.lr, schedule=opts.schedule,
+                               **{k: getattr(opts, k, None) for k in HYPER_PARAMETERS})
+    if optimizer.needs == "function":
+        from gdsim.errors import OptionError
+
+        raise OptionError(tr("--optimizer {name} needs more of the loss than a minibatch gradient (its Hessian, or its value at trial points); use it with gdsim descend", name=optimizer.name))
     sizes = _batch_sizes(opts, dataset.samples)
     header = {
         "model": opts.model,

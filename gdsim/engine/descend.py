@@ -6,6 +6,7 @@ in the spirit of scipy's OptimizeResult; it never prints. Renderers consume the 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -15,7 +16,7 @@ import numpy as np
 from gdsim.errors import GdsimError, OptionError
 from gdsim.expr.function import Function, hessian_is_affordable
 from gdsim.i18n import tr
-from gdsim.optim import Optimizer
+from gdsim.optim import Optimizer, Oracle, step_lr
 from gdsim.expr.points import format_point
 from gdsim.engine.stationary import stationary_kind
 
@@ -24,6 +25,8 @@ DEFAULT_MAX_STEPS = 1000
 DEFAULT_BOUND = 1e8
 MAX_STEPS_LIMIT = 100_000_000
 MAX_HINT_DIMENSION = 20
+#: newton computes the full n×n Hessian at every step; beyond this many variables it is refused.
+NEWTON_MAX_DIMENSION = 200
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Step:
     gradient: np.ndarray
     gradient_norm: float
     update: np.ndarray | None  # x_{k+1} - x_k; None at the last point
+    lr: float | None = None  # the step length of that update: the lr, the schedule's, or a line search's
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Result:
     gradient_norm: float
     stationary: str | None = None  # converged only: minimum, maximum, saddle or degenerate (stationary.kind)
     cause: str | None = None  # what ended a divergence: "bound", "undefined" (left f's domain) or "overflow"
+    notes: tuple[Reason, ...] = ()  # what the optimizer has to say about the run (e.g. newton's modified steps)
 
     @property
     def exit_code(self) -> int:
@@ -130,6 +135,13 @@ def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) 
             {"lr": f"{lr:g}", "limit": f"{limit:.4g}"},
         )
     return Reason("try a smaller --lr than {lr}", {"lr": f"{lr:g}"})
+
+
+def check_optimizer(function: Function, optimizer: Optimizer) -> None:
+    """Refuse, before any output, a run the optimizer cannot make on this function."""
+    if optimizer.name == "newton" and function.dimension > NEWTON_MAX_DIMENSION:
+        raise OptionError(tr("newton needs the full {n}×{n} Hessian at every step, which gdsim computes only up to {limit} variables; use lbfgs, which needs only gradients",
+                             n=f"{function.dimension:,}", limit=NEWTON_MAX_DIMENSION))
 
 
 def _hint(function: Function, start: np.ndarray, optimizer: Optimizer, k: int, at_start: Reason) -> Reason:
@@ -218,6 +230,15 @@ def walk_exact(function: Function, start: np.ndarray, optimizer: Optimizer, sett
     point = np.array(start, dtype=float)
     state = optimizer.init(point)
     value_and_gradient = function.value_and_gradient
+    # Rules that need more than the gradient get an Oracle: the point, and f, ∇f and H anywhere.
+    ask = (value_and_gradient, function.value, function.hessian) if optimizer.needs == "function" else ()
+    fixed_lr = None if optimizer.lr_varies else float(optimizer.hyper["lr"])
+
+    def end(result: Result) -> Result:
+        """The Result with what the optimizer has to say about the run (e.g. newton's modified steps)."""
+        notes = optimizer.remark(state) if optimizer.remark else ()
+        return dataclasses.replace(result, notes=tuple(Reason(template, values) for template, values in notes))
+
     previous_value = math.nan
     k = 0
     while True:
@@ -226,12 +247,15 @@ def walk_exact(function: Function, start: np.ndarray, optimizer: Optimizer, sett
         result = ending(function, start, optimizer, settings, k, point, value, gradient, norm, previous_value)
         if result is not None:
             yield Step(k, point, value, gradient, norm, None)
-            yield result
+            yield end(result)
             return
         with np.errstate(all="ignore"):
-            update, state = optimizer.update(gradient, state)
+            if optimizer.needs == "gradient":
+                update, state = optimizer.update(gradient, state)
+            else:
+                update, state = optimizer.update(gradient, state, Oracle(point, value, *ask))
             new_point = point + update
-        yield Step(k, point, value, gradient, norm, update)
+        yield Step(k, point, value, gradient, norm, update, step_lr(optimizer, state) if fixed_lr is None else fixed_lr)
         previous_value = value
         point = new_point
         k += 1

@@ -100,7 +100,9 @@ def intro(console, dataset, model, opts, optimizer, truth, sizes):
     say(tr("parameters to find: {p}", p=", ".join(model.params[:8]) + (" …" if len(model.params) > 8 else "")))
     loss = "L(θ) = Σᵢ (ŷᵢ − yᵢ)²" if opts.loss == "sse" else "L(θ) = (1/B) Σᵢ (ŷᵢ − yᵢ)²"
     say(tr("loss on each minibatch of B rows: {l}", l=loss))
-    params = ", ".join(f"{k}={v:g}" for k, v in optimizer.hyper.items())
+    from gdsim.render.descend_text import hyper_text
+
+    params = hyper_text(optimizer.hyper)
     order = tr("shuffled every epoch (seed {s})", s=opts.seed) if opts.shuffle else tr("in file order")
     say(tr("optimizer: {name} ({params}); batch size {b}; {e} epochs; rows {order}",
            name=optimizer.name, params=params, b=",".join(map(str, sizes)), e=opts.epochs, order=order))
