@@ -170,8 +170,13 @@ def format_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def print_get(doc: Any, path: str) -> None:
-    write(format_value(get_path(doc, path)))
+def print_get(doc: Any, paths: str) -> None:
+    """`--get a.b,c.d`: the value at each path, one per line, in the order given.
+
+    Every path is looked up before anything is printed, so a bad path leaves stdout empty.
+    """
+    values = [get_path(doc, path.strip()) for path in paths.split(",")]
+    write("\n".join(format_value(v) for v in values))
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -187,6 +192,13 @@ def one_line(text: str) -> str:
 
 def error_lines(err: GdsimError) -> list[str]:
     return [f"error: {one_line(err.message)}", *err.details()]
+
+
+def print_notes(notes) -> None:
+    """Likely typos and other hints: one `note: ...` line each on stderr; stdout and the exit code stay as they are."""
+    for note in notes:
+        sys.stderr.write(f"note: {one_line(note)}\n")
+    sys.stderr.flush()
 
 
 def report_error(err: GdsimError) -> int:

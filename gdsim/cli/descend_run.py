@@ -245,7 +245,7 @@ class _Keep:
 
 def _text(function, start, optimizers, settings, every, delay, plot, save_plot, preset, start_source, notes) -> int:
     from gdsim.render.descend_text import Columns, StepStream, summary_lines
-    from gdsim.expr.printing import pretty
+    from gdsim.expr.printing import pretty, shown
 
     console = make_console()
     names = list(function.variables)
@@ -254,7 +254,7 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
     if function.expr is None:
         say(f"{function.describe()}:  f = {function.text}", "bold")
     else:
-        say(f"f({', '.join(names)}) = {pretty(function.expr)}", "bold")
+        say(f"f({', '.join(names)}) = {shown(function)}", "bold")
     if preset is not None:
         say(tr("preset {name}: {title}", name=preset.name, title=preset.title))
         say("  " + preset.teaches)

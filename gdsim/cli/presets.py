@@ -43,7 +43,7 @@ def _preset_doc(p) -> dict:
 class Options:
     name: str | None = argument("Show one preset in full.", in_file=False)
     format: str = option("--format", "-f", default="text", help="text (default) or json.")
-    get: str | None = option("--get", help="Print one value of the JSON document, e.g. rosenbrock.lr.")
+    get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. rosenbrock.lr (several: a,b).")
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
     config: str | None = option("--config", in_file=False, help="Read options from a TOML file (the command line wins).")
 
