@@ -64,14 +64,28 @@ def execute(opts, fmt: str) -> int:
     from gdsim.expr.points import parse_point
     from gdsim.engine.sgd import SgdResult, make_model, train
 
+    from gdsim.cli.common import print_notes
+    from gdsim.engine.sgd import standardize
+    from gdsim.expr.points import parse_number
+
     signal.signal(signal.SIGTERM, _on_sigterm)
     dataset, truth = _load(opts)
+    scaling = None
+    if opts.standardize:
+        dataset, scaling = standardize(dataset, opts.target)
     model = make_model(opts.model, dataset, opts.target)
+    print_notes(model.notes)
     names = list(model.params)
     init = parse_point(str(opts.init), names, option="--init") if opts.init is not None else None
-    optimizer = make_optimizer(opts.optimizer, lr=opts.lr,
-                               **{k: getattr(opts, k) for k in HYPER_PARAMETERS})
+    # Comma lists in --optimizer and --lr compare every combination, as descend does.
+    lrs = [None] if opts.lr is None else [parse_number(x, "--lr") for x in str(opts.lr).split(",")]
+    optimizers = [make_optimizer(name.strip(), lr=rate, **{k: getattr(opts, k) for k in HYPER_PARAMETERS})
+                  for name in str(opts.optimizer).split(",") for rate in lrs]
+    optimizer = optimizers[0]
     sizes = _batch_sizes(opts, dataset.samples)
+    # One run per (optimizer, batch size); the label names what differs between the runs.
+    plan = [(o, b) for o in optimizers for b in sizes]
+    labels = [_label(o, b, len(optimizers) > 1, len(sizes) > 1) for o, b in plan]
     header = {
         "model": opts.model,
         "params": names,
@@ -86,27 +100,35 @@ def execute(opts, fmt: str) -> int:
     }
     if truth is not None:
         header["true_params"] = dict(truth)
-    comparison = len(sizes) > 1
+    if scaling is not None:
+        header["standardize"] = scaling
+    comparison = len(plan) > 1
+    by_optimizer = len(optimizers) > 1
+    # CSV: which run a row belongs to (a batch-size comparison keeps its one column)
+    run_columns = ["run", "optimizer", "lr", "batch_size"] if by_optimizer else ["batch_size"] if comparison else []
     runs, results, curves = [], [], {}
     out = sys.stdout
     writer = None
     text = fmt == "text"
     console = make_console() if text else None
     # Every option is checked (train refuses bad ones before its first step) before anything is shown.
-    walks = [train(model, dataset, optimizer, batch_size=batch, epochs=opts.epochs, loss=opts.loss,
-                   shuffle=opts.shuffle, seed=opts.seed, every=_auto_every(opts, dataset.samples, batch), init=init)
-             for batch in sizes]
+    walks = [train(model, dataset, run_optimizer, batch_size=batch, epochs=opts.epochs, loss=opts.loss,
+                   shuffle=opts.shuffle, seed=opts.seed, every=_auto_every(opts, dataset.samples, batch), init=init,
+                   standardized=scaling is not None)
+             for run_optimizer, batch in plan]
     if text:
-        _intro(console, dataset, model, opts, optimizer, truth, sizes)
+        _intro(console, dataset, model, opts, optimizer, truth, sizes, scaling, [o for o in optimizers])
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow((["batch_size"] if comparison else []) + ["step", "epoch", "batch", "batch_loss", "loss"] + names)
+        writer.writerow(run_columns + ["step", "epoch", "batch", "batch_loss", "loss"] + names)
     interrupted = False
     messages = []  # said on stderr once the output is written, so that a bad --get is the only line
-    for i, batch in enumerate(sizes):
+    for i, (run_optimizer, batch) in enumerate(plan):
         every = _auto_every(opts, dataset.samples, batch)
         per_epoch = math.ceil(dataset.samples / max(1, min(batch, dataset.samples)))
-        run_header = {**header, "batch_size": batch, "every": every}
+        run_header = {**header, "optimizer": {"name": run_optimizer.name, **run_optimizer.hyper},
+                      "batch_size": batch, "every": every}
+        run_cells = [i, run_optimizer.name, run_optimizer.hyper.get("lr"), batch] if by_optimizer else [batch]
         steps: list[dict] = []
         curve: tuple[list[float], list[float]] = ([], [])
         stream = _Rows(console, names, opts.delay) if text and not comparison else None
@@ -116,7 +138,7 @@ def execute(opts, fmt: str) -> int:
         result = None
         last = None
 
-        def show(rec, i=i, batch=batch, steps=steps, curve=curve, stream=stream, per_epoch=per_epoch):
+        def show(rec, i=i, run_cells=run_cells, steps=steps, curve=curve, stream=stream, per_epoch=per_epoch):
             doc = {"step": rec.step, "epoch": rec.epoch, "batch": rec.batch, "params": named(names, rec.params),
                    "batch_loss": rec.batch_loss, "loss": rec.loss}
             curve[0].append(rec.step / per_epoch)
@@ -127,7 +149,7 @@ def execute(opts, fmt: str) -> int:
                 out.write(json.dumps(json_safe({"type": "step", **({"run": i} if comparison else {}), **doc}), ensure_ascii=False) + "\n")
                 out.flush()
             elif fmt == "csv":
-                writer.writerow(([batch] if comparison else []) + [rec.step, rec.epoch, rec.batch, _cell(rec.batch_loss),
+                writer.writerow((run_cells if comparison else []) + [rec.step, rec.epoch, rec.batch, _cell(rec.batch_loss),
                                  _cell(rec.loss)] + [_cell(p) for p in rec.params])
             elif stream is not None:
                 stream.show(rec)
@@ -157,7 +179,7 @@ def execute(opts, fmt: str) -> int:
             out.flush()
         runs.append({**run_header, "steps": steps, "result": rdoc})
         results.append(result)
-        curves[f"batch {batch}"] = curve
+        curves[labels[i]] = curve
         if fmt != "text" and result.status != "completed":
             messages.append(f"{result.status}: {result.reason}\n")
         if interrupted:
@@ -170,7 +192,7 @@ def execute(opts, fmt: str) -> int:
             write(dumps(doc))
     sys.stderr.write("".join(messages))
     if text:
-        _summary(console, names, results, sizes, truth, comparison)
+        _summary(console, names, results, labels if by_optimizer else [str(b) for _, b in plan], truth, comparison, by_optimizer)
     plots = None
     if (text and opts.plot and not interrupted) or opts.save_plot:
         plots = _plots(dataset, model, opts, results, curves, color_wanted() and text)
@@ -191,6 +213,15 @@ def execute(opts, fmt: str) -> int:
     if "interrupted" in statuses:
         return 130
     return 4 if "diverged" in statuses else 0
+
+
+def _label(optimizer, batch: int, several_optimizers: bool, several_sizes: bool) -> str:
+    parts = []
+    if several_optimizers:
+        parts.append(f"{optimizer.name} lr={optimizer.hyper.get('lr'):g}")
+    if several_sizes or not parts:
+        parts.append(f"batch {batch}")
+    return ", ".join(parts)
 
 
 def _cell(x) -> str:
@@ -238,7 +269,7 @@ class _Rows:
             time.sleep(self.delay)
 
 
-def _intro(console, dataset, model, opts, optimizer, truth, sizes):
+def _intro(console, dataset, model, opts, optimizer, truth, sizes, scaling=None, optimizers=()):
     say = lambda line, style=None: console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
     cols = ", ".join(dataset.names)
     say(tr("data: {source} — {n} rows, columns {cols}", source=dataset.source, n=dataset.samples, cols=cols), "bold")
@@ -251,29 +282,35 @@ def _intro(console, dataset, model, opts, optimizer, truth, sizes):
     say(tr("parameters to find: {p}", p=", ".join(model.params[:8]) + (" …" if len(model.params) > 8 else "")))
     loss = "L(θ) = Σᵢ (ŷᵢ − yᵢ)²" if opts.loss == "sse" else "L(θ) = (1/B) Σᵢ (ŷᵢ − yᵢ)²"
     say(tr("loss on each minibatch of B rows: {l}", l=loss))
+    if scaling:
+        say(tr("features standardized (mean 0, standard deviation 1): {cols}",
+               cols=", ".join(f"{c} = ({c} - {s['mean']:.4g}) / {s['std']:.4g}" for c, s in scaling.items())))
     params = ", ".join(f"{k}={v:g}" for k, v in optimizer.hyper.items())
+    if len(optimizers) > 1:
+        params = "; ".join(f"{o.name} lr={o.hyper.get('lr'):g}" for o in optimizers)
     order = tr("shuffled every epoch (seed {s})", s=opts.seed) if opts.shuffle else tr("in file order")
     say(tr("optimizer: {name} ({params}); batch size {b}; {e} epochs; rows {order}",
            name=optimizer.name, params=params, b=",".join(map(str, sizes)), e=opts.epochs, order=order))
     say(tr("Each step: take the next minibatch, feel the slope of its loss, step downhill."), "dim")
 
 
-def _summary(console, names, results, sizes, truth, comparison):
+def _summary(console, names, results, labels, truth, comparison, by_optimizer=False):
     say = lambda line, style=None: console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
     words = {
         "completed": tr("Finished every epoch."),
-        "diverged": tr("Diverged: the loss stopped being a finite number."),
+        "diverged": tr("Diverged: the loss grew instead of settling."),
         "interrupted": tr("Interrupted: the summary of the steps so far."),
     }
     say("")
     if comparison:
         from rich.table import Table
 
-        table = Table(title=tr("Batch sizes compared from the same start"), box=None, padding=(0, 2), header_style="bold")
-        for col in (tr("batch size"), tr("status"), tr("steps"), tr("final loss"), tr("seconds")):
+        title = tr("Runs compared from the same start") if by_optimizer else tr("Batch sizes compared from the same start")
+        table = Table(title=title, box=None, padding=(0, 2), header_style="bold")
+        for col in (tr("run") if by_optimizer else tr("batch size"), tr("status"), tr("steps"), tr("final loss"), tr("seconds")):
             table.add_column(col, justify="right")
-        for b, r in zip(sizes, results):
-            table.add_row(str(b), r.status, str(r.steps), number_text(r.loss, ".6g"), number_text(r.wall_time_s, ".3g"))
+        for label, r in zip(labels, results):
+            table.add_row(label, r.status, str(r.steps), number_text(r.loss, ".6g"), number_text(r.wall_time_s, ".3g"))
         console.print(table)
         return
     r = results[0]
