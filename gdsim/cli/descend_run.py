@@ -256,8 +256,8 @@ def _text(function, start, optimizers, settings, every, delay, plot, save_plot, 
     else:
         say(f"f({', '.join(names)}) = {shown(function)}", "bold")
     if preset is not None:
-        say(tr("preset {name}: {title}", name=preset.name, title=preset.title))
-        say("  " + preset.teaches)
+        say(tr("preset {name}: {title}", name=preset.name, title=preset.text("title")))
+        say("  " + preset.text("teaches"))
     start_text = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:6], start))
     if len(names) > 6:
         start_text += f", … ({len(names)} variables)"

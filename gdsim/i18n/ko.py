@@ -406,4 +406,12 @@ KO: dict[str, str] = {
     "the parameter {name} is one letter away from a data column: did you mean the column {column}?": "파라미터 {name}의 이름이 데이터 열 이름과 한 글자만 다릅니다. 혹시 열 {column}을(를) 쓰려고 했나요?",
     "Runs compared from the same start": "같은 시작점에서 비교한 실행",
     "features standardized (mean 0, standard deviation 1): {cols}": "특성 열 표준화 (평균 0, 표준편차 1): {cols}",
+    # labs: the student's page, the answer key, the answer file
+    "How it is checked (the answer key):": "채점 방법 (정답):",
+    "One `key = value` line per answer; lines starting with # are ignored.": "답 하나마다 `key = value` 한 줄. #으로 시작하는 줄은 읽지 않습니다.",
+    "The answer file: one `key = value` line per answer (gdsim lab template {name} prints one to fill in):": "답안 파일: 답 하나마다 `key = value` 한 줄 (채울 양식은 gdsim lab template {name} 명령으로 출력):",
+    "the lab {name} lists no answer keys (a [keys] table in its file)": "실습 {name}에는 답안 키 목록이 없습니다 (파일의 [keys] 표)",
+    "{path}: no such lab file": "{path}: 그런 실습 파일이 없습니다",
+    "{source}: key '{key}' is not a usable answer-file key (no spaces, =, # or quotes)": "{source}: 키 '{key}': 답안 파일의 키로 쓸 수 없습니다 (공백, =, #, 따옴표는 안 됨)",
+    "{source}: key '{key}' translates an answer key the lab does not have": "{source}: 키 '{key}': 실습에 없는 답안 키를 번역하고 있습니다",
 }
