@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import typer
 
-from gdsim.cli.common import Exit, check_format, dumps, print_get, write
+from gdsim.cli.common import Exit, check_format
+from gdsim.render.machine import dumps, print_get, write
 from gdsim.i18n import tr
 from gdsim.cli.options import argument, option, typer_callback
 
@@ -62,7 +63,7 @@ def derive(opts: Options, source: dict[str, str]) -> None:
 
         write(render_latex(doc, function))
     else:
-        from gdsim.cli.common import make_console
+        from gdsim.render.console import make_console
         from gdsim.render.derive_text import render, render_vector
 
         console = make_console()

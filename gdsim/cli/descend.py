@@ -86,13 +86,9 @@ def descend(opts: Options, source: dict[str, str]) -> None:
         from gdsim.labs.presets import get_preset
 
         preset_obj = get_preset(opts.preset)
-    header_notes = []
-    if source.get("start") == "default":
-        header_notes.append("no --start given: every variable starts at 1")
-
     from gdsim.cli.descend_run import execute
 
     code = execute(function, start_point, optimizers, settings, fmt=fmt, every=opts.every, delay=opts.delay,
                    plot=opts.plot, get=opts.get, save_plot=opts.save_plot, preset=preset_obj,
-                   start_source=source.get("start", "default"), notes=header_notes)
+                   start_source=source.get("start", "default"))
     raise Exit(code)

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from gdsim.cli.common import Exit, check_format, dumps, print_get, write
+from gdsim.cli.common import Exit, check_format
+from gdsim.render.machine import dumps, print_get, write
 from gdsim.cli.options import argument, option, typer_callback
 
 
@@ -62,7 +63,7 @@ def presets(opts: Options, source: dict[str, str]) -> None:
     elif fmt == "json":
         write(dumps(doc))
     else:
-        from gdsim.cli.common import make_console
+        from gdsim.render.console import make_console
         from gdsim.render.lab_text import render_presets
 
         make_console().print(render_presets(chosen, detailed=bool(name)))

@@ -1,5 +1,5 @@
-"""Text renderers for people: terminal plots built as plain strings.
+"""Renderers: every output format gdsim has, each a consumer of the engines' records.
 
-Each renderer returns a string and never prints; the command line decides
-the size, the colour and where the text goes.
+Text rows, summaries and plots are for people; JSON, NDJSON and CSV are for programs. The
+command line decides which renderer runs and where its output goes.
 """

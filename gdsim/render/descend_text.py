@@ -280,3 +280,175 @@ def _stdout_is_terminal() -> bool:
         return sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+class PlotRecorder:
+    """Thinned samples of every run for the plots, one per run label; fed every step, not only recorded ones."""
+
+    def __init__(self, run_labels: list[str]):
+        self.plots: dict[str, Thinned] = {}
+        self.run_labels = run_labels
+
+    def add(self, i: int, s: Step) -> None:
+        keep = self.plots.get(self.run_labels[i])
+        if keep is None:
+            keep = self.plots[self.run_labels[i]] = Thinned()
+        keep.add(s)
+
+
+def optimizer_line(opt) -> str:
+    params = ", ".join(f"{k}={v:g}" for k, v in opt.hyper.items())
+    return tr("optimizer: {name} ({params})", name=opt.name, params=params)
+
+
+class TextSink:
+    """The run for people: the function and start, a row per recorded step (or, for a comparison, one
+    table row per run), the summary, then the plots."""
+
+    def __init__(self, function, start, optimizers, settings, *, every: int, delay: float, plot: bool,
+                 preset, start_source: str, recorder: PlotRecorder):
+        from gdsim.render.console import make_console
+        from gdsim.render.descend_formats import plain_labels
+
+        self.function, self.start, self.optimizers, self.settings = function, start, optimizers, settings
+        self.every, self.delay, self.plot, self.preset, self.start_source = every, delay, plot, preset, start_source
+        self.recorder = recorder
+        self.console = make_console()
+        self.comparison = len(optimizers) > 1
+        self.plain = plain_labels(optimizers)
+        self.results: list[Result] = []
+        self.stream = None
+
+    def say(self, line: str, style: str | None = None) -> None:
+        self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    def start_output(self) -> None:
+        from gdsim.expr.printing import shown
+
+        function, names = self.function, list(self.function.variables)
+        if function.expr is None:
+            self.say(f"{function.describe()}:  f = {function.text}", "bold")
+        else:
+            self.say(f"f({', '.join(names)}) = {shown(function)}", "bold")
+        if self.preset is not None:
+            self.say(tr("preset {name}: {title}", name=self.preset.name, title=self.preset.text("title")))
+            self.say("  " + self.preset.text("teaches"))
+        start_text = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:6], self.start))
+        if len(names) > 6:
+            start_text += f", … ({len(names)} variables)"
+        default = "   (" + tr("no --start given: every variable starts at 1") + ")" if self.start_source == "default" else ""
+        self.say(tr("start: {p}", p=start_text) + default)
+        if self.comparison:
+            from rich.table import Table
+
+            self.table = Table(title=tr("Comparison from the same start"), box=None, padding=(0, 2), header_style="bold")
+            for col in (tr("run"), tr("optimizer"), "lr", tr("status"), tr("steps"), "f", "‖∇f‖", tr("final point")):
+                self.table.add_column(col, justify="right" if col in ("lr", tr("steps"), "f", "‖∇f‖") else "left")
+
+    def begin(self, i: int, opt) -> None:
+        if self.comparison:
+            return
+        from gdsim.render.console import stdout_is_terminal, terminal_width
+
+        self.say(optimizer_line(opt))
+        self.say(tr("Each row: feel the slope (∇f), step downhill by the update, repeat; stop on flat ground (‖∇f‖ ≤ {tol}).",
+                    tol=f"{self.settings.tol:g}"), "dim")
+        live = stdout_is_terminal() and self.settings.max_steps // self.every > 200 and self.delay == 0
+        columns = Columns(self.function, opt.name, opt.hyper["lr"], terminal_width() if stdout_is_terminal() else None)
+        self.stream = StepStream(self.console, columns, live=live, delay=self.delay, max_steps=self.settings.max_steps)
+
+    def step(self, i: int, opt, s: Step) -> None:
+        if self.stream is not None:
+            self.stream.show(s)
+
+    def each(self, i: int, s: Step) -> None:
+        if self.stream is not None:
+            self.stream.tick(s)
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
+    def end(self, i: int, opt, result: Result) -> None:
+        self.close()
+        self.results.append(result)
+        if self.comparison:
+            from gdsim.render.console import number_text
+
+            names = self.function.variables
+            point = ", ".join(f"{v}={number_text(x, '.6g')}" for v, x in zip(names[:3], result.point))
+            self.table.add_row(self.recorder.run_labels[i], opt.name, f"{opt.hyper['lr']:g}", result.status, str(result.steps),
+                               number_text(result.value, ".6g"), number_text(result.gradient_norm, ".3g"), point)
+            return
+        from gdsim.render.descend_formats import named, nearest
+
+        extra = []
+        near = nearest(self.preset, named(self.function, result.point))
+        if near is not None:
+            minimum, distance = near
+            where = ", ".join(f"{k}={v:g}" for k, v in minimum.point.items())
+            extra.append("  " + tr("nearest known minimum: ({p}), f = {v:g}; distance {d:.3g}", p=where, v=minimum.value, d=distance))
+        self.say("")
+        with np.errstate(all="ignore"):  # the distance walked overflows after a divergence
+            lines = summary_lines(self.function, self.start, result, extra)
+        for k, line in enumerate(lines):
+            self.say(line, "bold" if k == 0 else None)
+
+    def finish(self, stopped: bool) -> None:
+        from gdsim.render.console import color_wanted, terminal_width
+
+        if self.comparison:
+            self.console.print(self.table)
+            for label, r in zip(self.plain, self.results):
+                if r.status != "converged":
+                    self.say(f"  {label}: {r.reason.render(tr)}", "dim")
+        if self.plot and not stopped:
+            color = color_wanted()
+            for block in plot_blocks(self.function, self.start, self.recorder.plots, self.preset, color, terminal_width()):
+                self.say("")
+                if color:
+                    from rich.text import Text
+
+                    self.console.print(Text.from_ansi(block), soft_wrap=True)
+                else:
+                    self.console.print(block, markup=False, highlight=False, soft_wrap=True)
+
+
+def plot_blocks(function, start, plots: dict, preset, color: bool, width: int) -> list[str]:
+    """The plots of a run (the curve or the map with the path, f against step) or of a comparison."""
+    from gdsim.render import plots as P
+
+    w, h = P.plot_size(width)
+    blocks = []
+    names = function.variables
+    if len(plots) == 1:
+        (label, keep), = plots.items()
+        steps, points, values = keep.series()
+        window = None
+        if function.dimension == 1:
+            if preset is not None and preset.window:
+                window = tuple(preset.window[names[0]])
+            xs = [p[0] for p in points]
+            f = lambda x: function.values(np.asarray(x, dtype=float).reshape(-1, 1))  # noqa: E731
+            blocks.append(P.curve_with_points(f, xs, width=w, height=h, color=color, window=window,
+                                              title=tr("f({v}) and the hiker's positions", v=names[0]), xlabel=names[0], ylabel=f"f({names[0]})"))
+        elif function.dimension == 2:
+            if preset is not None and preset.window:
+                window = (tuple(preset.window[names[0]]), tuple(preset.window[names[1]]))
+
+            def f2(X, Y):
+                X, Y = np.broadcast_arrays(np.asarray(X, dtype=float), np.asarray(Y, dtype=float))
+                return function.values(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
+
+            blocks.append(P.contour_view(f2, [tuple(p) for p in points], width=w, height=h + 4, color=color, window=window,
+                                         title=tr("map of f with the hiker's path from S (start) to E (end)"), xlabel=names[0], ylabel=names[1]))
+        blocks.append(P.value_vs_step({label: (steps, values)}, width=w, height=h, color=color, title=tr("f against step")))
+        if function.dimension > 2:
+            norms = keep.norms_series()
+            blocks.append(P.value_vs_step({label: (steps, norms)}, width=w, height=h, color=color, ylabel="‖∇f‖",
+                                          title=tr("‖∇f‖ against step: how steep the ground still is")))
+    else:
+        series = {label: (keep.series()[0], keep.series()[2]) for label, keep in plots.items()}
+        blocks.append(P.value_vs_step(series, width=w, height=h, color=color, title=tr("f against step, every run")))
+    return blocks
