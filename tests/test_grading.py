@@ -224,20 +224,21 @@ def test_scripts_are_posix_sh_without_jq_or_python():
 COUNTER = r"""#!/bin/sh
 # Log every gdsim call (one line each), then run the real one.
 printf '%s\n' "$*" >>"$GDSIM_CALLS"
-exec $GDSIM_REAL "$@"
+exec $GDSIM_NEXT "$@"
 """
 
 
-def counting_env(tmp: Path) -> dict:
+def counting_env(tmp: Path, grader: Grader) -> dict:
+    """Every gdsim call logged, then run through the module's recorder (the lab's own calls replay fast)."""
     counter = tmp / "gdsim-counter"
     counter.write_text(COUNTER)
     counter.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if k not in ("GDSIM_DEBUG", "NO_COLOR", "FORCE_COLOR", "GRADE_EXPECTED")}
-    env.update(GDSIM=str(counter), GDSIM_REAL=real_gdsim(), GDSIM_CALLS=str(tmp / "calls.log"), TMPDIR=str(tmp))
+    env = {k: v for k, v in grader.env.items() if k != "GRADE_EXPECTED"}
+    env.update(GDSIM=str(counter), GDSIM_NEXT=grader.env["GDSIM"], GDSIM_CALLS=str(tmp / "calls.log"), TMPDIR=str(tmp))
     return env
 
 
-def test_grade_all_grades_a_folder_into_a_csv_computing_the_expected_values_once(tmp_path):
+def test_grade_all_grades_a_folder_into_a_csv_computing_the_expected_values_once(grader, verdicts, tmp_path):
     import csv
 
     folder = tmp_path / "class"
@@ -247,7 +248,7 @@ def test_grade_all_grades_a_folder_into_a_csv_computing_the_expected_values_once
     (folder / "ben.txt").write_text((ANSWERS / "slope-sign.wrong").read_text())
     (folder / "cho, d.txt").write_text(right.replace("slope_2 = 9", "slope_2 = 8.5"))
     (folder / "dan.txt").write_text("slope_2 = 9\nnot a key value line\n")
-    env = counting_env(tmp_path)
+    env = counting_env(tmp_path, grader)
     done = subprocess.run(["/bin/sh", str(EXAMPLES / "grade-all.sh"), "slope-sign", str(folder)], capture_output=True,
                           text=True, timeout=TIMEOUT, env=env)
     assert done.returncode == 0, done.stderr
@@ -276,10 +277,10 @@ def test_feedback_rounds_numbers_like_a_person_would(verdicts):
     assert "2x - 3" in line  # the student's own formula is quoted back
 
 
-def test_a_formula_is_checked_with_one_gdsim_call(tmp_path):
+def test_a_formula_is_checked_with_one_gdsim_call(grader, verdicts, tmp_path):
     answers = tmp_path / "a.txt"
     answers.write_text((ANSWERS / "slope-sign.right").read_text())
-    env = counting_env(tmp_path)
+    env = counting_env(tmp_path, grader)
     expected = tmp_path / "expected"
     first = subprocess.run(["/bin/sh", str(EXAMPLES / "grade-slope-sign.sh"), str(answers)], capture_output=True,
                            text=True, timeout=TIMEOUT, env={**env, "GRADE_EXPECTED": str(expected)})
