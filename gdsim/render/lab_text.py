@@ -52,8 +52,10 @@ def _key_lines(keys, indent: str = "  ") -> list[str]:
 
 def render_lab(lab, asked: str, answers: bool = False) -> str:
     """The student's page: task, commands and the answer file's keys; `answers` adds the key."""
+    from rich.cells import cell_len  # a Korean title is twice as wide as its length
+
     title = lab.text("title")
-    lines = [title, "=" * len(title), "", lab.text("task").rstrip(), "", tr("Commands:")]
+    lines = [title, "=" * cell_len(title), "", lab.text("task").rstrip(), "", tr("Commands:")]
     lines += [f"  {c}" for c in lab.commands]
     keys = lab.text("keys")
     if keys:
