@@ -118,3 +118,10 @@ def test_a_toml_lr_list_as_text_works_like_the_command_line(gdsim_cli, tmp_path)
     run = gdsim_cli("descend", "x^2", "--start", "3", "--config", str(lab), "--format", "json",
                     "--get", "runs.0.optimizer.lr,runs.1.optimizer.lr,runs.3.optimizer.name")
     assert run.code == 0 and run.stdout.split() == ["0.1", "0.5", "adam"]
+
+
+def test_short_weight_names_beside_short_columns_get_no_note(gdsim_cli, tmp_path):
+    data = tmp_path / "two.csv"
+    data.write_text("x1,x2,y\n1,2,3\n2,3,5\n3,1,4\n")
+    run = gdsim_cli("sgd", "--data", str(data), "--model", "w1*x1 + w2*x2 + b", "--format", "json", "--get", "result.status")
+    assert run.code == 0 and run.stderr == ""

@@ -146,10 +146,13 @@ Model = LinearModel | ExpressionModel
 
 
 def _one_edit_from(name: str, columns) -> str | None:
-    """The column `name` is one typo away from (one letter changed, added or removed), if any."""
+    """The column `name` is one typo away from (one letter changed, added or removed), if any.
+
+    Names under three letters are left alone: w1 beside the column x1 is a weight, not a typo.
+    """
     from gdsim.expr.typos import edit_distance
 
-    return next((c for c in columns if len(name) > 1 and edit_distance(name, c) == 1), None)
+    return next((c for c in columns if min(len(name), len(c)) >= 3 and edit_distance(name, c) == 1), None)
 
 
 def linear_design(model: Model, table: np.ndarray) -> np.ndarray | None:
