@@ -20,29 +20,33 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ANSWERS = EXAMPLES / "answers"
-LABS = ("slope-sign", "partials", "learning-rate", "optimizer-race", "sgd-batches")
+LABS = ("slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "sgd-batches")
 TIMEOUT = 180
 
 # The mistakes written into each answers/<lab>.wrong, and nothing else.
 MISTAKES = {
     "slope-sign": {"derivative", "step_2", "kind_-1", "steps_from_2"},
     "partials": {"dfdx", "descent_y", "is_minimum"},
+    "practice": {"dfdy_0", "x_1", "x_3"},
     "learning-rate": {"path_0.9", "status_1.0", "exit_1.0", "converge_below"},
     "optimizer-race": {"status_gd", "reached", "barely_moved", "adam_steps_0.1"},
     "sgd-batches": {"steps_16", "steps_per_epoch_16", "loss_rises_200", "far_from_best"},
 }
 
 RECORDER = r"""#!/bin/sh
-# Run gdsim once per distinct command line; replay its output, errors and exit code after.
-key=$(printf '%s\n' "$@" | cksum | tr ' ' _)
+# Run gdsim once per distinct command line and input; replay its output, errors and exit code after.
+input="$GDSIM_RECORDS/in.$$"
+cat >"$input"
+key=$({ printf '%s\n' "$@"; cat "$input"; } | cksum | tr ' ' _)
 rec="$GDSIM_RECORDS/$key"
 if [ ! -f "$rec.rc" ]; then
-    $GDSIM_REAL "$@" >"$rec.out.$$" 2>"$rec.err.$$"
+    $GDSIM_REAL "$@" <"$input" >"$rec.out.$$" 2>"$rec.err.$$"
     echo $? >"$rec.rc.$$"
     mv "$rec.out.$$" "$rec.out"
     mv "$rec.err.$$" "$rec.err"
     mv "$rec.rc.$$" "$rec.rc"
 fi
+rm -f "$input"
 cat "$rec.out"
 cat "$rec.err" >&2
 exit "$(cat "$rec.rc")"
@@ -77,8 +81,9 @@ class Grader:
         self.env.update(GDSIM=str(recorder), GDSIM_REAL=real_gdsim(), GDSIM_RECORDS=str(records), TMPDIR=str(tmp))
 
     def grade(self, lab: str, answers: Path, **env) -> subprocess.CompletedProcess:
+        # stdin is empty: the recorder reads it as part of each call's key (practice's answers come that way)
         return subprocess.run(["/bin/sh", str(EXAMPLES / f"grade-{lab}.sh"), str(answers)], capture_output=True,
-                              text=True, timeout=TIMEOUT, env={**self.env, **env})
+                              stdin=subprocess.DEVNULL, text=True, timeout=TIMEOUT, env={**self.env, **env})
 
 
 def sgd_is_installed() -> bool:

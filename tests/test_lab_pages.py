@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ANSWERS = Path(__file__).resolve().parent.parent / "examples" / "answers"
-LABS = ("slope-sign", "partials", "learning-rate", "optimizer-race", "sgd-batches")
+LABS = ("slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "sgd-batches")
 HANGUL = re.compile(r"[가-힣]")
 
 # Numbers only the answer key states: the page a student reads must not give them away.
@@ -20,6 +20,7 @@ GIVEAWAYS = {
     "slope-sign": ["after 16", "f'(0.9) = -0.57"],
     "optimizer-race": ["3020 steps", "2457 steps"],
     "sgd-batches": ["0.2615", "2000, 130"],
+    "practice": ["(2.56, 0.96)", "(1.024, 0.064)"],
 }
 
 

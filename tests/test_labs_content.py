@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import shlex
+from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -15,8 +16,8 @@ from gdsim.errors import ConfigError, OptionError
 from gdsim.expr.function import parse
 from gdsim.labs.lab import Lab, get_lab, load_labs, read_lab
 
-LECTURE_LABS = ["slope-sign", "partials", "learning-rate", "optimizer-race", "sgd-batches"]
-SUBCOMMANDS = {"derive", "descend", "sgd", "presets", "lab"}
+LECTURE_LABS = ["slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "sgd-batches"]
+SUBCOMMANDS = {"derive", "descend", "sgd", "practice", "presets", "lab"}
 
 
 def test_every_lab_loads_in_the_lecture_order():
@@ -41,7 +42,7 @@ def test_commands_are_gdsim_command_lines_with_parseable_functions(name):
     for command in get_lab(name).commands:
         words = shlex.split(command)
         assert words[0] == "gdsim" and words[1] in SUBCOMMANDS, command
-        if words[1] in ("derive", "descend") and len(words) > 2 and not words[2].startswith("-"):
+        if words[1] in ("derive", "descend", "practice") and len(words) > 2 and not words[2].startswith("-"):
             assert parse(words[2]).variables  # the function text is valid gdsim syntax
 
 
@@ -76,6 +77,29 @@ def test_partials_answer_quotes_the_right_gradient_and_minimum():
     assert "f = -2, df/dx = 0, df/dy = -2" in answer
     for value in (solution[x], solution[y], f.subs(solution)):
         assert f"{float(value):.6f}" in answer
+
+
+def test_practice_answer_quotes_the_right_slopes_and_points():
+    x, y = sp.symbols("x y")
+    f = x**2 + 3 * y**2
+    point = {x: 2, y: sp.Rational(1)}
+    lr = sp.Rational(1, 10)
+    slopes, points = [], []
+    for _ in range(3):
+        g = (sp.diff(f, x).subs(point), sp.diff(f, y).subs(point))
+        point = {x: point[x] - lr * g[0], y: point[y] - lr * g[1]}
+        slopes.append(g)
+        points.append((point[x], point[y]))
+    answer = answer_of("practice")
+    fmt = lambda pair: f"({float(pair[0]):g}, {float(pair[1]):g})"  # noqa: E731
+    assert "slopes " + ", ".join(fmt(g) for g in slopes) + ";" in answer
+    assert "points " + ", ".join(fmt(p) for p in points) + "." in answer
+    right = {line.split("=")[0].strip(): sp.Rational(line.split("=")[1].strip())
+             for line in (Path(__file__).parents[1] / "examples/answers/practice.right").read_text().splitlines()
+             if "=" in line and not line.startswith("#")}
+    for k in range(3):
+        assert (right[f"dfdx_{k}"], right[f"dfdy_{k}"]) == slopes[k]
+        assert (right[f"x_{k + 1}"], right[f"y_{k + 1}"]) == points[k]
 
 
 def test_learning_rate_answer_quotes_the_closed_form_step_counts():

@@ -19,6 +19,7 @@ COMMANDS = {
     "derive": "gdsim.cli.derive",
     "descend": "gdsim.cli.descend",
     "sgd": "gdsim.cli.sgd",
+    "practice": "gdsim.cli.practice",
     "presets": "gdsim.cli.presets",
     "lab": "gdsim.cli.presets",
 }
@@ -72,7 +73,7 @@ def _protect_expressions(argv: list[str]) -> list[str]:
     return out
 
 
-_FLAGS = {"--hessian", "--steps", "--check", "--no-plot", "--plot", "--no-shuffle", "--shuffle", "-h", "--help", "--version"}
+_FLAGS = {"--hessian", "--steps", "--check", "--no-plot", "--plot", "--no-shuffle", "--shuffle", "--pause", "-h", "--help", "--version"}
 
 
 def main(argv: list[str] | None = None) -> None:

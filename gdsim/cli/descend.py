@@ -34,6 +34,7 @@ class Options:
     bound: float = option("--bound", default=1e8, help="Diverged when a coordinate goes beyond this (default 1e8).")
     every: int = option("--every", default=1, help="Show and record every Nth step (the first and last always).")
     delay: float = option("--delay", default=0.0, help="Seconds to wait after each shown step (a paced demonstration).")
+    pause: bool = option("--pause", default=False, help="Wait for Enter after each shown step (only when stdin is a terminal).")
     plot: bool = option("--plot/--no-plot", default=True, help="Draw plots after the run (default on).")
     format: str = option("--format", "-f", default="text", help="text (default), json, ndjson or csv.")
     get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. result.point.x (several: a,b).")
@@ -88,7 +89,7 @@ def descend(opts: Options, source: dict[str, str]) -> None:
         preset_obj = get_preset(opts.preset)
     from gdsim.cli.descend_run import execute
 
-    code = execute(function, start_point, optimizers, settings, fmt=fmt, every=opts.every, delay=opts.delay,
+    code = execute(function, start_point, optimizers, settings, fmt=fmt, every=opts.every, delay=opts.delay, pause=opts.pause,
                    plot=opts.plot, get=opts.get, save_plot=opts.save_plot, preset=preset_obj,
                    start_source=source.get("start", "default"))
     raise Exit(code)

@@ -58,7 +58,7 @@ def exit_code(results) -> int:
 
 
 def execute(function, start, optimizers, settings: Settings, *, fmt: str, every: int, delay: float,
-            plot: bool, get: str | None, save_plot: str | None, preset, start_source: str) -> int:
+            plot: bool, get: str | None, save_plot: str | None, preset, start_source: str, pause: bool = False) -> int:
     from gdsim.render.descend_formats import SINKS, labels
     from gdsim.render.descend_text import PlotRecorder, TextSink
 
@@ -66,7 +66,7 @@ def execute(function, start, optimizers, settings: Settings, *, fmt: str, every:
     recorder = PlotRecorder(labels(optimizers))
     if fmt == "text":
         sink = TextSink(function, start, optimizers, settings, every=every, delay=delay, plot=plot, preset=preset,
-                        start_source=start_source, recorder=recorder)
+                        start_source=start_source, recorder=recorder, pause=pause)
         keep_plots = True
     else:
         sink = SINKS[fmt](function, start, optimizers, settings, start_source=start_source, preset=preset, get=get)

@@ -14,7 +14,7 @@ from pathlib import Path
 from gdsim.errors import ConfigError
 from gdsim.i18n import tr
 
-COMMANDS = ("derive", "descend", "sgd", "presets", "lab")
+COMMANDS = ("derive", "descend", "sgd", "practice", "presets", "lab")
 
 # The TOML types each option accepts, by the Python type of the option.
 #: A kind for options that take one number or a comma list of them (descend's --lr).

@@ -7,6 +7,7 @@ terminal a long run shows a live tail of the latest rows instead of scrolling th
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections import deque
@@ -136,10 +137,15 @@ class _Tail:
 class StepStream:
     """Shows recorded steps as they come: plain lines, or a live tail on a terminal for long runs."""
 
-    def __init__(self, console, columns: Columns, *, live: bool, delay: float = 0.0, max_steps: int = 0):
+    def __init__(self, console, columns: Columns, *, live: bool, delay: float = 0.0, max_steps: int = 0, pause: bool = False):
         self.console = console
         self.columns = columns
         self.delay = delay
+        # --pause: a class walks through together, Enter by Enter; a script or a pipe is never held up.
+        self.pause = pause and _stdin_is_terminal()
+        if self.pause:
+            sys.stderr.write(tr("(press Enter for each next step; Ctrl-C stops)") + "\n")
+            sys.stderr.flush()
         self.live = None
         self.tail = None
         self.last_flush = 0.0
@@ -169,6 +175,8 @@ class StepStream:
             self._print(line)
         if self.delay > 0:
             time.sleep(self.delay)
+        if self.pause and s.update is not None:
+            wait_for_enter(sys.stdin)
 
     def tick(self, s: Step):
         """Called at every step (recorded or not): the progress line on stderr, at most 10 times a second."""
@@ -268,6 +276,31 @@ class Thinned:
         return norms
 
 
+def wait_for_enter(stdin) -> None:
+    """Block until Enter is pressed on the terminal `stdin`, without echoing it, so the rows stay
+    together; Ctrl-C still interrupts (the terminal's signal keys are left on)."""
+    import termios
+
+    fd = stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~(termios.ECHO | termios.ICANON)
+    quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 1, 0
+    try:
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        while os.read(fd, 1) not in (b"\n", b"\r", b" ", b""):
+            pass
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _stderr_is_terminal() -> bool:
     try:
         return sys.stderr.isatty()
@@ -306,13 +339,14 @@ class TextSink:
     table row per run), the summary, then the plots."""
 
     def __init__(self, function, start, optimizers, settings, *, every: int, delay: float, plot: bool,
-                 preset, start_source: str, recorder: PlotRecorder):
+                 preset, start_source: str, recorder: PlotRecorder, pause: bool = False):
         from gdsim.render.console import make_console
         from gdsim.render.descend_formats import plain_labels
 
         self.function, self.start, self.optimizers, self.settings = function, start, optimizers, settings
         self.every, self.delay, self.plot, self.preset, self.start_source = every, delay, plot, preset, start_source
         self.recorder = recorder
+        self.pause = pause
         self.console = make_console()
         self.comparison = len(optimizers) > 1
         self.plain = plain_labels(optimizers)
@@ -353,9 +387,10 @@ class TextSink:
         self.say(optimizer_line(opt))
         self.say(tr("Each row: feel the slope (∇f), step downhill by the update, repeat; stop on flat ground (‖∇f‖ ≤ {tol}).",
                     tol=f"{self.settings.tol:g}"), "dim")
-        live = stdout_is_terminal() and self.settings.max_steps // self.every > 200 and self.delay == 0
+        live = stdout_is_terminal() and self.settings.max_steps // self.every > 200 and self.delay == 0 and not self.pause
         columns = Columns(self.function, opt.name, opt.hyper["lr"], terminal_width() if stdout_is_terminal() else None)
-        self.stream = StepStream(self.console, columns, live=live, delay=self.delay, max_steps=self.settings.max_steps)
+        self.stream = StepStream(self.console, columns, live=live, delay=self.delay, max_steps=self.settings.max_steps,
+                                 pause=self.pause)
 
     def step(self, i: int, opt, s: Step) -> None:
         if self.stream is not None:

@@ -383,4 +383,20 @@ CASES = [
     C("lab-ko-locale-show", "lab", "show", "partials", env=KO),
     C("lab-ko-show-learning-rate", "lab", "show", "learning-rate", "--lang", "ko"),
     C("lab-ko-err-unknown", "lab", "show", "nope", "--lang", "ko"),
+
+    # --- practice, and descend --pause (appended, so the earlier cases keep their numbers) -------------
+    C("practice-help", "practice", "--help"),
+    C("practice-text-one-variable", "practice", "x^2", "--start", "3", "--steps", "2", stdin="6\n2\n?\n4.8\nabc\n"),
+    C("practice-text-two-variables", "practice", BOWL, "--start", "x=1,y=2", "--steps", "1", stdin="2\n8\n0.8\n1.2\n"),
+    C("practice-json", "practice", "x^2", "--start", "3", "--steps", "2", "--format", "json", stdin="6\n2.4\nq\n"),
+    C("practice-get-score", "practice", "x^2", "--start", "3", "--get", "score.correct,score.asked", stdin="6\n2.4\n"),
+    C("practice-flat-ground", "practice", "x^2", "--start", "3", "--lr", "0.5", stdin="6\n0\n0\n"),
+    C("practice-ask-point", "practice", "x^2", "--start", "3", "--steps", "1", "--ask", "point", stdin="2.4\n"),
+    C("practice-ko", "practice", "x^2", "--start", "3", "--steps", "1", "--lang", "ko", stdin="?\n5\n2.4\n"),
+    C("practice-no-input", "practice", "x^2"),
+    C("practice-err-lr", "practice", "x^2", "--lr", "0"),
+    C("practice-err-ask", "practice", "x^2", "--ask", "slopes"),
+    C("practice-err-domain", "practice", "log(x)", "--start", "-1"),
+    C("descend-text-pause-stdin-not-a-terminal", "descend", "x^2", "--start", "3", "--max-steps", "2", "--no-plot",
+      "--pause", stdin="\n"),
 ]
