@@ -55,6 +55,35 @@ def python_descend(start, lr: float, steps: int, tol: float = 0.0) -> tuple[floa
     return x, y
 
 
+def python_sweep(start, lrs, steps: int, tol: float, bound: float = 1e8) -> list[tuple[str, int, float, float]]:
+    """gdsim sweep's work in plain Python: for each lr, gradient descent on ROSENBROCK from `start` with
+    the hand-written gradient, stopping as descend does (a coordinate beyond `bound` or a non-finite
+    value: diverged; ‖∇f‖ <= tol: converged; `steps` updates: max_steps). (status, steps, x, y) per lr."""
+    out = []
+    for lr in lrs:
+        x, y = float(start[0]), float(start[1])
+        k = 0
+        while True:
+            a = 1.0 - x
+            b = y - x * x
+            value = a * a + 100.0 * b * b
+            gx = -2.0 * a - 400.0 * x * b
+            gy = 200.0 * b
+            norm = math.sqrt(gx * gx + gy * gy) if math.isfinite(gx) and math.isfinite(gy) else math.inf
+            if not (abs(x) <= bound and abs(y) <= bound) or not (math.isfinite(value) and math.isfinite(norm)):
+                status = "diverged"
+            elif norm <= tol:
+                status = "converged"
+            elif k >= steps:
+                status = "max_steps"
+            else:
+                x, y, k = x - lr * gx, y - lr * gy, k + 1
+                continue
+            out.append((status, k, x, y))
+            break
+    return out
+
+
 def torch_descend(torch, start, lr: float, steps: int) -> np.ndarray:
     """The same descent with torch autograd and torch.optim.SGD, in float64 (a plain torch loop)."""
     x = torch.tensor(list(start), dtype=torch.float64, requires_grad=True)

@@ -25,7 +25,7 @@ import numpy as np
 import baselines as base
 
 HERE = Path(__file__).resolve().parent
-GROUPS = ("startup", "descend", "vector", "sgd", "csv", "grading")
+GROUPS = ("startup", "descend", "sweep", "vector", "sgd", "csv", "grading")
 
 
 # --- targets, rows and the table --------------------------------------------------------------
@@ -341,6 +341,46 @@ def descend(quick: bool, notes: Notes, torch) -> list[Row]:
     return rows
 
 
+# --- 2b. sweep: one descend per learning rate ----------------------------------------------------
+
+
+def sweep(quick: bool, notes: Notes) -> list[Row]:
+    """gdsim sweep's engine in-process: 50 learning rates x up to 1,000 steps of gd on Rosenbrock,
+    against the same loops in plain Python with the gradient written by hand."""
+    from gdsim.engine.descend import check_settings
+    from gdsim.engine.sweep import sweep as run_sweep
+    from gdsim.expr.function import parse
+    from gdsim.optim import make_optimizer
+
+    start, steps, tol = (0.0, 0.0), 1000, 1e-6
+    # Every lr runs all 1,000 steps: below 2/λ_max at the minimum (≈ 0.002) the walk is stable; above it
+    # it bounces chaotically, and the last bits of two ways of summing the gradient part ways.
+    lrs = [float(v) for v in np.geomspace(1e-4, 1.9e-3, 50)]
+    function = parse(base.ROSENBROCK)
+    function.value_and_gradient(np.array(start))  # compile outside the timing
+    settings = check_settings(tol, 0.0, steps, 1e8)
+
+    def gdsim_sweep():
+        optimizers = [make_optimizer("gd", lr=lr) for lr in lrs]
+        return [(r.result.status, r.result.steps, *map(float, r.result.point))
+                for r in run_sweep(function, np.array(start), optimizers, lrs, settings)]
+
+    ours, theirs = gdsim_sweep(), base.python_sweep(start, lrs, steps, tol)
+    agree = [a[:2] == b[:2] and (a[0] == "diverged" or same(a[2:], b[2:], 1e-9)) for a, b in zip(ours, theirs)]
+    notes.check("sweep: gdsim and the plain-Python loops give the same status, step count and end point "
+                f"(to 1e-9) for all {len(lrs)} learning rates", len(ours) == len(theirs) == len(lrs) and all(agree))
+    statuses = {s: sum(r[0] == s for r in ours) for s in ("converged", "max_steps", "diverged")}
+    total = sum(r[1] for r in ours)
+    notes.append(f"sweep: gd on Rosenbrock from (0, 0), tol 1e-6, lr 1e-4 to 1.9e-3 geometric: {statuses['converged']} "
+                 f"converged, {statuses['max_steps']} max_steps, {statuses['diverged']} diverged; {total:,} updates in all")
+    rounds = 2 if quick else 7
+    progress(f"sweep: {rounds} alternated rounds of {len(lrs)} learning rates")
+    median = alternate({"gdsim": lambda: timed_call(gdsim_sweep),
+                        "python": lambda: timed_call(lambda: base.python_sweep(start, lrs, steps, tol))}, rounds)
+    return [Row("sweep", f"{len(lrs)} lrs x <= {steps:,} steps, Rosenbrock, in-process", median["gdsim"],
+                "plain-Python loops, hand-written gradient", median["python"], at_most(3))]
+
+
 # --- 3. descend, 1,024 variables --------------------------------------------------------------
 
 VECTOR_PROBE = """\
@@ -639,6 +679,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += startup(args.quick, notes)
         elif group == "descend":
             rows += descend(args.quick, notes, torch)
+        elif group == "sweep":
+            rows += sweep(args.quick, notes)
         elif group == "vector":
             rows += vector(args.quick, notes, torch)
         elif group == "sgd":

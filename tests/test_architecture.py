@@ -74,7 +74,7 @@ def test_the_layer_check_catches_an_upward_import(tmp_path):
     assert [t for _, t in _imports(bad)] == ["gdsim.cli.common", "rich.table"]
 
 
-COMMANDS = ["derive", "descend", "sgd", "practice", "presets"]
+COMMANDS = ["derive", "descend", "sgd", "practice", "sweep", "presets"]
 
 
 def _click_command(name: str):

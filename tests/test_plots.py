@@ -375,7 +375,7 @@ def test_curve_marks_start_and_end_where_the_hiker_was():
     assert start_row < end_row
     assert rows[start_row].index("S") > rows[end_row].index("E")
     assert "o" in "".join(rows)
-    assert "S start" in text and "E end" in text
+    assert "S start" in text and "E end" in text and "o each step" in text
 
 
 def test_curve_window_is_honoured():

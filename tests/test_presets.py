@@ -24,6 +24,7 @@ R = sp.Rational
 CLASSIC = {
     "parabola": x**2,
     "d2l": x1**2 + 2 * x2**2,
+    "narrow_valley": x**2 + 100 * y**2,
     "rosenbrock": (1 - x) ** 2 + 100 * (y - x**2) ** 2,
     "himmelblau": (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
     "beale": (R(3, 2) - x + x * y) ** 2 + (R(9, 4) - x + x * y**2) ** 2 + (R(21, 8) - x + x * y**3) ** 2,

@@ -32,6 +32,7 @@ NEAR_A_TIP = 1e-2
 COURSE_FUNCTIONS = {
     "parabola", "d2l", "rosenbrock", "himmelblau", "beale", "booth", "matyas", "three_hump_camel",
     "mccormick", "styblinski_tang", "rastrigin", "ackley", "goldstein_price",
+    "narrow_valley",  # conditioning: gd against momentum (gdsim sweep)
 }
 
 

@@ -32,7 +32,8 @@ EXAMPLES = tool.examples(LINES)
 def fresh() -> dict[str, str]:
     """Every README command run once (two at a time)."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip((e.command for e in EXAMPLES), pool.map(tool.run, (e.command for e in EXAMPLES))))
+        return dict(zip(((e.command, e.columns) for e in EXAMPLES),
+                        pool.map(lambda e: tool.run(e.command, e.columns), EXAMPLES)))
 
 
 def test_the_readme_has_examples_from_every_command():
@@ -43,7 +44,7 @@ def test_the_readme_has_examples_from_every_command():
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.command[:60] for e in EXAMPLES])
 def test_a_readme_example_is_what_gdsim_prints(fresh, example):
     shown = LINES[example.start : example.end + 1]
-    assert shown == tool.block(example, fresh[example.command]), (
+    assert shown == tool.block(example, fresh[example.command, example.columns]), (
         f"README.md drifted from `{example.command}`: run python tools/readme.py and read the diff")
 
 
@@ -56,7 +57,7 @@ def test_a_number_changed_by_hand_is_caught():
     edited = lines[:row] + [lines[row].replace("4.93651e-07", "4.93652e-07", 1)] + lines[row + 1 :]
     assert edited != lines
     outputs = {e.command: "\n".join(lines[e.start + 2 : e.end]) for e in EXAMPLES}  # as printed, uncut examples only
-    regenerated = tool.regenerate("\n".join(edited), runner=lambda command: outputs[command]).split("\n")
+    regenerated = tool.regenerate("\n".join(edited), runner=lambda command, columns: outputs[command]).split("\n")
     assert regenerated[row] == lines[row] != edited[row]
 
 

@@ -8,11 +8,12 @@ An example is a marker line naming a command, followed by a ```text block:
     <!-- example: gdsim descend "x^2" --start 3 --lr 0.1 --no-plot -->
     <!-- example, last 12 lines: gdsim descend "x^2" --start 3 --lr 1.1 --no-plot -->
     <!-- example, first 8 lines: gdsim derive "x^2" --at 3 -->
+    <!-- example, 80 columns: gdsim descend "x^2" --start 3 --lr 0.1,0.9 --no-plot -->
 
 The block becomes `$ COMMAND` followed by what the command prints on stdout (with a trailing
 `2>&1`, stderr too, after it), whatever its exit code. A block cut to its first or last lines
 shows `...` where the rest was. Commands run from the repository's root with this Python's
-gdsim, in a fixed environment: 100 columns, no colour, English. Commands whose output changes
+gdsim, in a fixed environment: 100 columns (or the marker's), no colour, English. Commands whose output changes
 from run to run (timings) cannot be examples; show their deterministic part with first/last.
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-MARKER = re.compile(r"^<!-- example(?:, (first|last) (\d+) lines)?: (gdsim .+?) -->$")
+MARKER = re.compile(r"^<!-- example(?:, (first|last) (\d+) lines)?(?:, (\d+) columns)?: (gdsim .+?) -->$")
 ENV = {"COLUMNS": "100", "LINES": "40", "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 
@@ -37,6 +38,7 @@ class Example:
     command: str
     cut: str | None  # "first", "last" or None
     keep: int
+    columns: int  # the width gdsim is told the output has
     start: int  # index of the block's first line (the ```text line) in the file's lines
     end: int  # index of the closing ``` line
 
@@ -53,18 +55,18 @@ def examples(lines: list[str]) -> list[Example]:
         end = next((j for j in range(i + 2, len(lines)) if lines[j].strip() == "```"), None)
         if end is None:
             raise SystemExit(f"README.md:{i + 2}: the ```text block is never closed")
-        found.append(Example(m[3], m[1], int(m[2] or 0), i + 1, end))
+        found.append(Example(m[4], m[1], int(m[2] or 0), int(m[3] or 100), i + 1, end))
     return found
 
 
-def run(command: str) -> str:
-    """What `command` prints, as a reader at a 100-column terminal without colour would see it piped."""
+def run(command: str, columns: int = 100) -> str:
+    """What `command` prints, as a reader at a terminal of `columns` without colour would see it piped."""
     words = shlex.split(command)
     both = words[-1:] == ["2>&1"]
     if both:
         words = words[:-1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GDSIM_", "LC_", "FORCE_COLOR"))}
-    env.update(ENV)
+    env.update(ENV, COLUMNS=str(columns))
     done = subprocess.run([sys.executable, "-m", "gdsim", *words[1:]], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     out = done.stdout + (done.stderr if both else "")
@@ -85,7 +87,7 @@ def regenerate(text: str, runner=run) -> str:
     """`text` with every example block replaced by a fresh run of its command."""
     lines = text.split("\n")
     for example in reversed(examples(lines)):
-        lines[example.start : example.end + 1] = block(example, runner(example.command))
+        lines[example.start : example.end + 1] = block(example, runner(example.command, example.columns))
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ COMMANDS = {
     "derive": "gdsim.cli.derive",
     "descend": "gdsim.cli.descend",
     "sgd": "gdsim.cli.sgd",
+    "sweep": "gdsim.cli.sweep",
     "practice": "gdsim.cli.practice",
     "presets": "gdsim.cli.presets",
     "lab": "gdsim.cli.presets",
@@ -73,7 +74,7 @@ def _protect_expressions(argv: list[str]) -> list[str]:
     return out
 
 
-_FLAGS = {"--hessian", "--steps", "--check", "--no-plot", "--plot", "--no-shuffle", "--shuffle", "--pause", "-h", "--help", "--version"}
+_FLAGS = {"--hessian", "--steps", "--check", "--no-plot", "--plot", "--no-shuffle", "--shuffle", "--pause", "--log", "--linear", "-h", "--help", "--version"}
 
 
 def main(argv: list[str] | None = None) -> None:

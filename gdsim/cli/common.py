@@ -43,6 +43,10 @@ def check_plot_path(path: str | None) -> None:
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         raise OptionError(tr("--save-plot {path}: there is no folder {folder}", path=path, folder=folder))
+    from gdsim.render.figures import is_figure, require_matplotlib
+
+    if is_figure(path):
+        require_matplotlib(path)
 
 
 # --- errors -----------------------------------------------------------------------------------

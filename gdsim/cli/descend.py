@@ -41,7 +41,9 @@ class Options:
     preset: str | None = option("--preset", help="A named classic function with its suggested start and settings.")
     config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
-    save_plot: str | None = option("--save-plot", help="Also write the plots to this file (.txt, or .html).")
+    save_plot: str | None = option("--save-plot", help="Also write the plots to this file: .txt, .html, or a figure .svg/.png (needs matplotlib).")
+    window: str | None = option("--window", help="The plot's window: x=-2:2 for a curve, x=-2:2,y=-1:3 for a map (default: start, path and nearest minimum).")
+    map: str = option("--map", default="lines", help="How a map of two variables shows f: lines (level curves, default) or shade (bands).")
     dim: int | None = option("--dim", help="Vector mode: the variable is a vector of this many components (x[0], x[1:], sum, dot, ...).")
 
 
@@ -70,6 +72,11 @@ def descend(opts: Options, source: dict[str, str]) -> None:
     from gdsim.optim import HYPER_PARAMETERS, make_optimizer
 
     function = load_function(opts.expression, opts.dim)
+    from gdsim.render.scene import View, check_map_style, check_window_names, parse_window
+
+    window = parse_window(opts.window, function.variables)
+    check_window_names(window, function.variables)
+    view = View(window, check_map_style(opts.map))
     settings = check_settings(opts.tol, opts.ftol, opts.max_steps, opts.bound)
     if opts.start is not None:
         start_point = parse_point(str(opts.start), function.variables, option="--start", vector=function.is_vector)
@@ -91,5 +98,5 @@ def descend(opts: Options, source: dict[str, str]) -> None:
 
     code = execute(function, start_point, optimizers, settings, fmt=fmt, every=opts.every, delay=opts.delay, pause=opts.pause,
                    plot=opts.plot, get=opts.get, save_plot=opts.save_plot, preset=preset_obj,
-                   start_source=source.get("start", "default"))
+                   start_source=source.get("start", "default"), view=view)
     raise Exit(code)

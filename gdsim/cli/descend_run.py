@@ -58,7 +58,8 @@ def exit_code(results) -> int:
 
 
 def execute(function, start, optimizers, settings: Settings, *, fmt: str, every: int, delay: float,
-            plot: bool, get: str | None, save_plot: str | None, preset, start_source: str, pause: bool = False) -> int:
+            plot: bool, get: str | None, save_plot: str | None, preset, start_source: str, pause: bool = False,
+            view=None) -> int:
     from gdsim.render.descend_formats import SINKS, labels
     from gdsim.render.descend_text import PlotRecorder, TextSink
 
@@ -66,7 +67,7 @@ def execute(function, start, optimizers, settings: Settings, *, fmt: str, every:
     recorder = PlotRecorder(labels(optimizers))
     if fmt == "text":
         sink = TextSink(function, start, optimizers, settings, every=every, delay=delay, plot=plot, preset=preset,
-                        start_source=start_source, recorder=recorder, pause=pause)
+                        start_source=start_source, recorder=recorder, pause=pause, view=view)
         keep_plots = True
     else:
         sink = SINKS[fmt](function, start, optimizers, settings, start_source=start_source, preset=preset, get=get)
@@ -95,8 +96,7 @@ def execute(function, start, optimizers, settings: Settings, *, fmt: str, every:
         sink.close()
     sink.finish(stopped=stop is not None)
     if save_plot:
-        from gdsim.render.descend_text import plot_blocks
-        from gdsim.render.plot_file import write_plot_file
+        from gdsim.render.descend_text import save_plots
 
-        write_plot_file(save_plot, plot_blocks(function, start, recorder.plots, preset, False, 100))
+        save_plots(save_plot, function, start, recorder.plots, preset, results, view)
     return exit_code(results)

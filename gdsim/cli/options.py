@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from gdsim.i18n import tr
-from gdsim.labs.config import NUMBERS, load_config
+from gdsim.labs.config import NUMBERS, VALUES, load_config
 
 # The commands whose options may share one lab file, and the modules that declare them.
 DECLARED_IN = {"derive": "gdsim.cli.derive", "descend": "gdsim.cli.descend", "sgd": "gdsim.cli.sgd",
-               "practice": "gdsim.cli.practice", "presets": "gdsim.cli.presets"}
+               "practice": "gdsim.cli.practice", "sweep": "gdsim.cli.sweep", "presets": "gdsim.cli.presets"}
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def options_class(command: str):
 def _other_keys(command: str) -> frozenset:
     """Option names of the other commands (a shared lab file may carry them at the top level)."""
     keys: set[str] = set()
-    for name in ("derive", "descend", "sgd", "practice"):
+    for name in ("derive", "descend", "sgd", "practice", "sweep"):
         if name != command:
             keys |= set(schema(options_class(name)))
     return frozenset(keys)

@@ -47,7 +47,9 @@ class Options:
     get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. result.loss (several: a,b).")
     config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
-    save_plot: str | None = option("--save-plot", help="Also write the plots to this file (.txt, or .html).")
+    save_plot: str | None = option("--save-plot", help="Also write the plots to this file: .txt, .html, or a figure .svg/.png (needs matplotlib).")
+    window: str | None = option("--window", help="The loss map's window for a model of two parameters, e.g. w=-1:3,b=-2:2.")
+    map: str = option("--map", default="lines", help="How the loss map shows the loss: lines (level curves, default) or shade (bands).")
     delay: float = option("--delay", default=0.0, help="Seconds to wait after each shown step.")
 
 

@@ -76,6 +76,11 @@ def execute(opts, fmt: str) -> int:
     print_notes(model.notes)
     names = list(model.params)
     init = parse_point(str(opts.init), names, option="--init") if opts.init is not None else None
+    from gdsim.render.scene import View, check_map_style, check_window_names, parse_window
+
+    window = parse_window(opts.window, names, parameters=True)
+    check_window_names(window, names, parameters=True)
+    view = View(window, check_map_style(opts.map))
     # Comma lists in --optimizer and --lr compare every combination, as descend does.
     lrs = [None] if opts.lr is None else [parse_number(x, "--lr") for x in str(opts.lr).split(",")]
     optimizers = [make_optimizer(name.strip(), lr=rate, **{k: getattr(opts, k) for k in HYPER_PARAMETERS})
@@ -111,8 +116,8 @@ def execute(opts, fmt: str) -> int:
     if fmt == "text":
         from gdsim.render.sgd_text import TextSink
 
-        sink = TextSink(opts, dataset, model, optimizer, truth, sizes, header, scaling=scaling, optimizers=optimizers,
-                        labels=labels if by_optimizer else None)
+        sink = TextSink(opts, dataset, model, optimizer, truth, sizes, header, view, scaling=scaling,
+                        optimizers=optimizers, labels=labels if by_optimizer else None)
     else:
         sink = SINKS[fmt](names, header, comparison, opts.get)
         if by_optimizer:  # CSV rows say which run they belong to
@@ -126,13 +131,14 @@ def execute(opts, fmt: str) -> int:
         per_epoch = math.ceil(dataset.samples / max(1, min(batch, dataset.samples)))
         sink.begin(i, batch, {**header, "optimizer": {"name": run_optimizer.name, **run_optimizer.hyper},
                               "batch_size": batch, "every": every})
-        curve: tuple[list[float], list[float]] = ([], [])
+        curve: tuple[list[float], list[float], list] = ([], [], [])  # epoch, loss, parameters (for the map)
         result = None
         last = None
 
         def show(rec, i=i, batch=batch, curve=curve, per_epoch=per_epoch):
             curve[0].append(rec.step / per_epoch)
             curve[1].append(rec.loss)
+            curve[2].append(rec.params)
             sink.step(i, batch, rec, step_doc(rec, names))
 
         try:
@@ -159,10 +165,9 @@ def execute(opts, fmt: str) -> int:
             break
     sink.finish(curves, interrupted)
     if opts.save_plot:
-        from gdsim.render.plot_file import write_plot_file
-        from gdsim.render.sgd_text import plot_blocks
+        from gdsim.render.sgd_text import save_plots
 
-        write_plot_file(opts.save_plot, plot_blocks(dataset, model, opts, results, curves, False))
+        save_plots(opts.save_plot, dataset, model, opts, results, curves, view)
     statuses = {r.status for r in results}
     if "interrupted" in statuses:
         return 130

@@ -16,6 +16,7 @@ from gdsim.expr.function import Function, check_defined
 from gdsim.i18n import tr
 from gdsim.expr.points import format_point
 from gdsim.expr.printing import plain
+from gdsim.engine.stationary import kind as stationary_kind_of
 
 FLAT = 1e-12  # a slope this small reads as flat ground
 # Derivatives larger than this (counted in operations) are unreadable, and printing them takes
@@ -31,15 +32,10 @@ def slope_reading(slope: float) -> str:
 
 
 def curvature(eigenvalues: np.ndarray) -> str:
-    """convex / concave / saddle / degenerate, from the Hessian's eigenvalues at a point."""
-    tol = 1e-12 * max(1.0, float(np.max(np.abs(eigenvalues))))
-    if np.all(eigenvalues > tol):
-        return "convex"
-    if np.all(eigenvalues < -tol):
-        return "concave"
-    if np.any(eigenvalues > tol) and np.any(eigenvalues < -tol):
-        return "saddle"
-    return "degenerate"
+    """convex / concave / saddle / degenerate, from the Hessian's eigenvalues at a point (the same test,
+    and the same tolerance, as the kind of a stationary point)."""
+    verdict = stationary_kind_of(eigenvalues)
+    return {"minimum": "convex", "maximum": "concave"}.get(verdict, verdict)
 
 
 def curvature_at(function, at: np.ndarray) -> dict:
@@ -59,6 +55,13 @@ def curvature_at(function, at: np.ndarray) -> dict:
         "curvature": curvature(eigenvalues),
         "max_stable_lr": 2.0 / top if top > 1e-12 else None,
     }
+
+
+def stationary_at(doc: dict, gradient: np.ndarray) -> str | None:
+    """On flat ground (‖∇f‖ ≤ FLAT), its kind from the Hessian there; elsewhere None."""
+    if not float(np.linalg.norm(gradient)) <= FLAT:
+        return None
+    return stationary_kind_of(doc["hessian_eigenvalues"])
 
 
 def finite_difference_gradient(function: Function, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,6 +137,8 @@ def compute(
     doc["slopes"] = {v: slope_reading(gradient[i]) for v, i in zip(shown, index)}
     if hessian:
         doc.update(curvature_at(function, at))
+        if not wrt:
+            doc["stationary"] = stationary_at(doc, gradient)
     if check:
         fd, h = finite_difference_gradient(function, at)
         diff = np.abs(fd - gradient)
@@ -184,6 +189,7 @@ def compute_vector(function, *, at: np.ndarray | None = None, hessian: bool = Fa
     doc["slopes"] = [slope_reading(g) for g in gradient]
     if hessian:
         doc.update(curvature_at(function, at))
+        doc["stationary"] = stationary_at(doc, gradient)
     if check:
         fd, h = finite_difference_gradient(function, at)
         diff = np.abs(fd - gradient)

@@ -17,6 +17,7 @@ from gdsim.expr.function import Function
 from gdsim.i18n import tr
 from gdsim.optim import Optimizer
 from gdsim.expr.points import format_point
+from gdsim.engine.stationary import stationary_kind
 
 DEFAULT_TOL = 1e-6
 DEFAULT_MAX_STEPS = 1000
@@ -63,6 +64,8 @@ class Result:
     point: np.ndarray
     value: float
     gradient_norm: float
+    stationary: str | None = None  # converged only: minimum, maximum, saddle or degenerate (stationary.kind)
+    cause: str | None = None  # what ended a divergence: "bound", "undefined" (left f's domain) or "overflow"
 
     @property
     def exit_code(self) -> int:
@@ -149,31 +152,35 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
             reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
                             {"k": k, "bound": f"{settings.bound:g}", "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm)
+            yield Result("diverged", reason, k, point, value, norm, "bound")
             return
         if not math.isfinite(value) or not math.isfinite(norm):
             yield Step(k, point, value, gradient, norm, None)
             cause = function.undefined_reason(point, lambda template, **values: Reason(template, values))
             if cause and "overflows" not in str(cause):
                 reason = Reason("step {k}: f is not defined at {where}: {cause}", {"k": k, "where": format_point(names, point), "cause": cause})
+                kind = "undefined"
             else:
+                kind = "overflow"
                 hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
                 if cause:  # name the part that overflows
                     hint = Reason("{cause}; {hint}", {"cause": cause, "hint": hint})
                 reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
                                 {"k": k, "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm)
+            yield Result("diverged", reason, k, point, value, norm, kind)
             return
         if norm <= settings.tol:
             yield Step(k, point, value, gradient, norm, None)
             yield Result("converged", Reason("flat ground: ‖∇f‖ = {norm} ≤ --tol {tol} at step {k}",
-                                             {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm)
+                                             {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm,
+                         stationary_kind(function, point, gradient))
             return
         if settings.ftol > 0 and k > 0 and abs(value - previous_value) <= settings.ftol:
             yield Step(k, point, value, gradient, norm, None)
             change = abs(value - previous_value)
             yield Result("converged", Reason("f stopped changing: |f(k) - f(k-1)| = {change} ≤ --ftol {ftol} at step {k}",
-                                             {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm)
+                                             {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm,
+                         stationary_kind(function, point, gradient))
             return
         if k >= settings.max_steps:
             yield Step(k, point, value, gradient, norm, None)

@@ -14,11 +14,13 @@ from pathlib import Path
 from gdsim.errors import ConfigError
 from gdsim.i18n import tr
 
-COMMANDS = ("derive", "descend", "sgd", "practice", "presets", "lab")
+COMMANDS = ("derive", "descend", "sgd", "practice", "sweep", "presets", "lab")
 
 # The TOML types each option accepts, by the Python type of the option.
 #: A kind for options that take one number or a comma list of them (descend's --lr).
 NUMBERS = "numbers"
+#: A kind for options that take one number, a list of them or a range "A:B:N" (sweep's hyper-parameters).
+VALUES = "values"
 
 # tomllib ends its messages with the place; split off so the place can be said in the user's language.
 _TOML_PLACE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$", re.DOTALL)
@@ -26,7 +28,7 @@ _TOML_PLACE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$", re.DOTALL)
 
 def _type_name(kind) -> str:
     names = {float: tr("a number"), int: tr("a whole number"), str: tr("text"), bool: tr("true or false"),
-             NUMBERS: tr("a number or a list of numbers")}
+             NUMBERS: tr("a number or a list of numbers"), VALUES: tr("a number, a list of numbers or a range A:B:N")}
     return names[kind]
 
 
@@ -47,6 +49,8 @@ def _accepts(kind, value) -> bool:
         # lr = 0.1, lr = [0.1, 0.5] or, as on the command line (and as optimizer = "gd,adam" is), lr = "0.1,0.5"
         return (_is_number(value) or (isinstance(value, str) and _number_list(value))
                 or (isinstance(value, list) and bool(value) and all(_is_number(v) for v in value)))
+    if kind == VALUES:
+        return isinstance(value, str) or _accepts(NUMBERS, value)
     if kind is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind is int:
@@ -133,7 +137,7 @@ def _check(path: str, shown: str, key: str, value, schema: dict[str, type]) -> s
 
 def _convert(value, schema, key):
     name = key.replace("-", "_")
-    if schema.get(name) == NUMBERS:
+    if schema.get(name) in (NUMBERS, VALUES):
         return _as_option_text(value)
     if schema.get(name) is str and isinstance(value, (list, dict)):
         return _as_option_text(value)

@@ -14,6 +14,7 @@ from gdsim.expr.function import Function
 from gdsim.i18n import tr
 from gdsim.expr.printing import Printer, pretty
 from gdsim.expr.printing import shown as as_typed
+from gdsim.render.stationary_text import stationary_text
 
 
 def num(x) -> str:
@@ -38,7 +39,7 @@ def signature(function: Function) -> str:
 def reading(function: Function, v: str, slope: float, kind: str) -> str:
     name = partial_name(function, v)
     if kind == "flat":
-        return tr("{name} = 0: flat ground along {v} (a candidate minimum)", name=name, v=v)
+        return tr("{name} = 0: flat ground along {v}", name=name, v=v)
     if kind == "rising":
         return tr("{name} > 0: f rises as {v} grows → downhill is towards -{v} (decrease {v})", name=name, v=v)
     return tr("{name} < 0: f falls as {v} grows → downhill is towards +{v} (increase {v})", name=name, v=v)
@@ -95,6 +96,7 @@ def render(doc: dict, function: Function, *, steps: bool = False) -> list:
     if "gradient_norm" in doc:
         if doc["gradient_norm"] <= 1e-12:
             out.append(Text("  " + tr("The ground is flat here: gradient descent would stop (step 2 of the lecture).")))
+            out.append(Text("  " + stationary_text(doc.get("stationary"))))
         else:
             out.append(
                 Text(
@@ -223,6 +225,8 @@ def render_vector(doc: dict, function, *, steps: bool = False) -> list:
         eig = doc["hessian_eigenvalues"]
         out.append(Text("  " + tr("eigenvalues (ascending): {eig}", eig=f"{num(eig[0])} … {num(eig[-1])}")))
         out.append(Text("  " + curvature_text(doc["curvature"])))
+        if doc.get("stationary"):
+            out.append(Text("  " + stationary_text(doc["stationary"])))
     if "check" in doc:
         out.append(Text("  " + tr("largest difference: {d}", d=f"{doc['check']['max_difference']:.3g}")))
     return out

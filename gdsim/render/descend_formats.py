@@ -63,6 +63,7 @@ def result_doc(r: Result, function, preset=None) -> dict:
         "point": named(function, r.point),
         "value": float(r.value),
         "gradient_norm": float(r.gradient_norm),
+        "stationary": r.stationary,
     }
     near = nearest(preset, doc["point"])
     if near is not None:

@@ -1,7 +1,8 @@
 """`gdsim descend` for people: a row per step as it is computed, a summary, and the plots.
 
-Rows are fixed-width lines so that they stream one by one (piped or on a terminal); on a
-terminal a long run shows a live tail of the latest rows instead of scrolling thousands.
+Rows are fixed-width lines, their columns chosen once per run from the terminal's width, so
+that they stream one by one (piped or on a terminal); gdsim.render.rows decides what a terminal's
+scrollback keeps of a long run.
 """
 
 from __future__ import annotations
@@ -10,89 +11,118 @@ import math
 import os
 import sys
 import time
-from collections import deque
 
 import numpy as np
 
 from gdsim.engine.descend import Result, Step
 from gdsim.expr.function import Function
 from gdsim.i18n import tr
+from gdsim.render.rows import Progress, RowStream, Table, cells, fit_number, left_out_line, ljust, rjust, text_width, wrap
 
 W = 12  # width of a number column
 
-
-def cells(text: str) -> int:
-    """Terminal columns of a text: East Asian wide characters (Korean) take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def ljust(text: str, width: int) -> str:
-    return text + " " * max(0, width - cells(text))
-
-
-def rjust(text: str, width: int) -> str:
-    return " " * max(0, width - cells(text)) + text
+# Number widths tried in turn (width, significant digits, width of the downhill column), widest first.
+WIDTHS = ((W, 6, 10), (10, 5, 10), (9, 4, 8))
 
 
 def num(x: float, width: int = W, digits: int = 6) -> str:
-    x = float(x)
-    if not math.isfinite(x):
-        s = "inf" if x > 0 else ("-inf" if x < 0 else "undefined")
-    else:
-        s = f"{x:.{digits}g}" if x != 0 else "0"
-    return s.rjust(width)
+    return fit_number(x, width, digits)
 
 
 class Columns:
-    """Which columns a run shows: all coordinates up to four variables, a digest beyond.
+    """Which columns a run shows, chosen once per run so that no row is wider than the terminal.
 
-    On a terminal narrower than the full table, numbers get 10 columns and 5 digits; if that
-    is still too wide the Δ columns (the update, −lr·∇f for gd) are left out, and last the
-    digest of many variables is used.
+    Every coordinate up to four variables, a digest (f, ‖∇f‖, ‖x‖, a few coordinates) beyond. On a
+    terminal narrower than the full table, numbers narrow first (12, 10, then 9 columns); then the
+    update columns are left out, then the partial derivatives (the stride for one variable), then
+    the digest is used. A number that grows later loses digits, never its column. `left_out` names
+    what was left out, for one line that says so.
     """
 
-    def __init__(self, function: Function, optimizer_name: str, lr: float, terminal: int | None = None):
+    def __init__(self, function: Function, optimizer_name: str, lr: float, terminal: int | None = None,
+                 max_steps: int = 0):
         self.names = list(function.variables)
         self.one = len(self.names) == 1
-        self.many = len(self.names) > 4
         self.gd = optimizer_name == "gd"
         self.lr = lr
-        self.w, self.digits, self.updates, self.shown = W, 6, True, 3
-        if terminal is not None:
-            layouts = ((W, 6, True, self.many, 3), (10, 5, True, self.many, 3), (10, 5, False, self.many, 3),
-                       (10, 5, False, not self.one, 3), (10, 5, False, not self.one, 2))  # last: the digest
-            for w, digits, updates, many, shown in layouts:
-                self.w, self.digits, self.updates, self.many, self.shown = w, digits, updates, many, shown
+        self.step_w = max(6, len(str(max_steps)), cells(tr("step")))
+        self.w, self.digits, self.down_w = WIDTHS[0]
+        self.drop: frozenset[str] = frozenset()
+        self.many = len(self.names) > 4
+        self.shown = 3
+        if terminal is None:
+            return
+        for many, drop, shown in self._layouts():
+            for w, digits, down_w in WIDTHS:
+                self.many, self.drop, self.shown = many, frozenset(drop), shown
+                self.w, self.digits, self.down_w = w, digits, down_w
                 if cells(self.header()) <= terminal:
-                    break
+                    return
+
+    def _layouts(self):
+        if self.one:
+            return [(False, (), 0), (False, ("update",), 0), (False, ("update", "stride"), 0)]
+        few = [] if self.many else [(False, (), 0), (False, ("update",), 0), (False, ("update", "partials"), 0)]
+        top = min(3, len(self.names))
+        return few + [(True, (), top)] + [(True, ("update",), k) for k in range(top, -1, -1)]
+
+    @property
+    def updates(self) -> bool:
+        return "update" not in self.drop
+
+    @property
+    def left_out(self) -> list[str]:
+        """The titles of the columns left out to fit the terminal (not the digest of a long vector)."""
+        if self.one:
+            return [tr(name) for name in ("update", "stride") if name in self.drop]
+        if self.many and len(self.names) > 4:
+            return ["‖update‖"] if not self.updates else []
+        def group(titles):  # ∂f/∂a … ∂f/∂d rather than four titles
+            return titles if len(titles) <= 2 else [f"{titles[0]} … {titles[-1]}"]
+
+        out = []
+        if self.many or "partials" in self.drop:
+            out += group([f"∂f/∂{v}" for v in self.names])
+        if self.many or not self.updates:
+            out += group([f"Δ{v}" for v in self.names])
+        if self.many:
+            out += group(self.names[self.shown:])
+        return out
 
     def n(self, x) -> str:
-        return num(x, self.w, self.digits)
+        return fit_number(x, self.w, self.digits)
 
-    def header(self) -> str:
-        w = self.w
+    def titles(self) -> list[str]:
         if self.one:
             v = self.names[0]
-            cols = [rjust(tr("step"), 6), v.rjust(w), f"f({v})".rjust(w), f"f′({v})".rjust(w),
-                    ljust(tr("downhill"), 10), rjust(tr("stride"), w)]
-            cols += [rjust(tr("update"), w)] if self.updates else []
+            cols = [v, f"f({v})", f"f′({v})", tr("downhill")]
+            cols += [tr("stride")] if "stride" not in self.drop else []
+            cols += [tr("update")] if self.updates else []
         elif self.many:
-            shown = self.names[: self.shown]
-            cols = [rjust(tr("step"), 6), "f".rjust(w), "‖∇f‖".rjust(w), "‖x‖".rjust(w)]
-            cols += ["‖update‖".rjust(w)] if self.updates else []
-            cols += [v.rjust(w) for v in shown] + ["…"]
+            cols = ["f", "‖∇f‖", "‖x‖"] + (["‖update‖"] if self.updates else []) + self.names[: self.shown]
         else:
-            cols = [rjust(tr("step"), 6)] + [v.rjust(w) for v in self.names] + ["f".rjust(w)]
-            cols += [f"∂f/∂{v}".rjust(w) for v in self.names] + ["‖∇f‖".rjust(w)]
-            cols += [f"Δ{v}".rjust(w) for v in self.names] if self.updates else []
-        return "  ".join(cols)
+            cols = list(self.names) + ["f"]
+            cols += [f"∂f/∂{v}" for v in self.names] if "partials" not in self.drop else []
+            cols += ["‖∇f‖"]
+            cols += [f"Δ{v}" for v in self.names] if self.updates else []
+        return cols
+
+    def _width(self, title: str) -> int:
+        return self.down_w if self.one and title == tr("downhill") else max(self.w, cells(title))
+
+    def _join(self, first: str, parts: list[str]) -> str:
+        more = self.many and self.shown < len(self.names)
+        return "  ".join([first, *parts] + (["…"] if more else []))
+
+    def header(self) -> str:
+        parts = [ljust(t, self._width(t)) if self.one and t == tr("downhill") else rjust(t, self._width(t))
+                 for t in self.titles()]
+        return self._join(rjust(tr("step"), self.step_w), parts)
 
     def row(self, s: Step) -> str:
         upd = s.update
-        blank = "".rjust(self.w)
         if self.one:
+            v = self.names[0]
             g = float(s.gradient[0])
             if not math.isfinite(g):
                 direction = "?"
@@ -100,45 +130,32 @@ class Columns:
                 direction = tr("flat")
             else:
                 direction = tr("← left") if g > 0 else tr("→ right")
-            cells_ = [str(s.step).rjust(6), self.n(s.point[0]), self.n(s.value), self.n(g), ljust(direction, 10),
-                      self.n(abs(float(upd[0]))) if upd is not None else blank]
-            if self.updates:
-                cells_.append(self.n(upd[0]) if upd is not None else blank)
+            values = {v: s.point[0], f"f({v})": s.value, f"f′({v})": g, tr("downhill"): direction,
+                      tr("stride"): abs(float(upd[0])) if upd is not None else None,
+                      tr("update"): float(upd[0]) if upd is not None else None}
         elif self.many:
-            xn = math.sqrt(float(s.point @ s.point))
-            cells_ = [str(s.step).rjust(6), self.n(s.value), self.n(s.gradient_norm), self.n(xn)]
-            if self.updates:
-                cells_.append(self.n(math.sqrt(float(upd @ upd))) if upd is not None else blank)
-            cells_ += [self.n(x) for x in s.point[: self.shown]] + ["…"]
+            with np.errstate(all="ignore"):
+                xn = math.sqrt(float(s.point @ s.point))
+                un = math.sqrt(float(upd @ upd)) if upd is not None else None
+            values = {"f": s.value, "‖∇f‖": s.gradient_norm, "‖x‖": xn, "‖update‖": un}
+            values.update(zip(self.names[: self.shown], s.point[: self.shown]))
         else:
-            cells_ = [str(s.step).rjust(6)] + [self.n(x) for x in s.point] + [self.n(s.value)]
-            cells_ += [self.n(g) for g in s.gradient] + [self.n(s.gradient_norm)]
-            if self.updates:
-                cells_ += [self.n(u) for u in upd] if upd is not None else [blank] * len(self.names)
-        return "  ".join(cells_)
-
-
-class _Tail:
-    """A live view: the header, the latest rows and a progress line, rebuilt at refresh time."""
-
-    def __init__(self, header: str, rows: int, max_steps: int):
-        self.header = header
-        self.lines: deque[str] = deque(maxlen=rows)
-        self.max_steps = max_steps
-        self.progress = ""
-
-    def __rich__(self):
-        from rich.text import Text
-
-        body = "\n".join([self.header, *self.lines])
-        return Text(body + "\n" + self.progress, no_wrap=True, overflow="ellipsis")
+            values = {"f": s.value, "‖∇f‖": s.gradient_norm}
+            for i, v in enumerate(self.names):
+                values[v] = s.point[i]
+                values[f"∂f/∂{v}"] = s.gradient[i]
+                values[f"Δ{v}"] = upd[i] if upd is not None else None
+        parts = [ljust(values[t], self.down_w) if isinstance(values[t], str) else fit_number(values[t], self._width(t), self.digits)
+                 for t in self.titles()]
+        return self._join(str(s.step).rjust(self.step_w), parts)
 
 
 class StepStream:
-    """Shows recorded steps as they come: plain lines, or a live tail on a terminal for long runs."""
+    """Shows recorded steps as they come (gdsim.render.rows.RowStream says what a terminal keeps),
+    and a progress line on stderr when the rows go to a file."""
 
-    def __init__(self, console, columns: Columns, *, live: bool, delay: float = 0.0, max_steps: int = 0, pause: bool = False):
-        self.console = console
+    def __init__(self, console, columns: Columns, *, terminal: bool, width: int | None, delay: float = 0.0,
+                 max_steps: int = 0, every: int = 1, pause: bool = False):
         self.columns = columns
         self.delay = delay
         # --pause: a class walks through together, Enter by Enter; a script or a pipe is never held up.
@@ -146,60 +163,29 @@ class StepStream:
         if self.pause:
             sys.stderr.write(tr("(press Enter for each next step; Ctrl-C stops)") + "\n")
             sys.stderr.flush()
-        self.live = None
-        self.tail = None
-        self.last_flush = 0.0
+            terminal = False  # every row printed as it comes, however long the walk: no live tail
         self.max_steps = max_steps
-        # Rows going to a file or pipe while a person watches the terminal: progress on stderr.
-        self.progress = not live and _stderr_is_terminal() and not _stdout_is_terminal()
-        self.progress_shown = False
-        header = columns.header()
-        if live:
-            from rich.live import Live
+        self.rows = RowStream(console, columns.header(), terminal=terminal, width=width, every=every)
+        self.progress = Progress()
 
-            self.tail = _Tail(header, 15, max_steps)
-            self.live = Live(self.tail, console=console, refresh_per_second=10, transient=True)
-            self.live.start()
-        else:
-            self._print(header, style="bold")
-
-    def _print(self, line: str, style: str | None = None):
-        self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+    def _progress(self, s: Step) -> str:
+        return tr("step {k} of at most {n}   ‖∇f‖ = {g}", k=s.step, n=self.max_steps, g=_finite(s.gradient_norm, ".3g"))
 
     def show(self, s: Step):
-        line = self.columns.row(s)
-        if self.tail is not None:
-            self.tail.lines.append(line)
-            self.tail.progress = tr("step {k} of at most {n}   ‖∇f‖ = {g}", k=s.step, n=self.tail.max_steps, g=f"{s.gradient_norm:.3g}")
-        else:
-            self._print(line)
+        self.rows.add(s.step, self.columns.row(s), self._progress(s) if self.rows.terminal else "")
         if self.delay > 0:
             time.sleep(self.delay)
         if self.pause and s.update is not None:
             wait_for_enter(sys.stdin)
 
     def tick(self, s: Step):
-        """Called at every step (recorded or not): the progress line on stderr, at most 10 times a second."""
-        if not self.progress:
-            return
-        now = time.monotonic()
-        if now - self.last_flush < 0.1:
-            return
-        self.last_flush = now
-        line = tr("step {k} of at most {n}   ‖∇f‖ = {g}", k=s.step, n=self.max_steps, g=f"{s.gradient_norm:.3g}")
-        sys.stderr.write("\r" + line + "\x1b[K")
-        sys.stderr.flush()
-        self.progress_shown = True
+        """Called at every step (recorded or not)."""
+        if self.progress.on:
+            self.progress.say(self._progress(s))
 
     def close(self):
-        if self.progress_shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-        if self.live is not None:
-            self.live.stop()
-            self._print(self.tail.header, style="bold")
-            for line in self.tail.lines:
-                self._print(line)
+        self.progress.close()
+        self.rows.close()
 
 
 STATUS_WORDS = {
@@ -209,27 +195,52 @@ STATUS_WORDS = {
     "interrupted": "Interrupted: the summary of the steps so far.",
 }
 
+# What ended a divergence (Result.cause) says more than the status alone.
+CAUSE_WORDS = {
+    "bound": "Diverged: a coordinate went beyond --bound; the hiker walked off the map.",
+    "undefined": "Stopped: the hiker stepped outside the domain of f, where f is not defined.",
+    "overflow": "Diverged: the numbers overflowed; f or its slope is no longer a finite number.",
+}
+
+
+def headline(result: Result) -> str:
+    """One sentence on how the run ended, in the language of the explanations."""
+    cause = getattr(result, "cause", None)
+    if result.status == "diverged" and cause in CAUSE_WORDS:
+        return tr(CAUSE_WORDS[cause])
+    return tr(STATUS_WORDS.get(result.status, result.status))
+
 
 def _finite(x: float, spec: str) -> str:
-    """A number, or "undefined" / "inf" where it is not finite (never "nan")."""
-    return format(x, spec) if math.isfinite(x) else num(x, 0).strip()
+    """A number, or "undefined" / "∞" where it is not finite (never "nan" or "inf")."""
+    return format(x, spec) if math.isfinite(x) else fit_number(x, 9).strip()
 
 
-def summary_lines(function: Function, start: np.ndarray, result: Result, extra: list[str] | None = None) -> list[str]:
+def summary_lines(function: Function, start: np.ndarray, result: Result, extra: list[str] | None = None,
+                  width: int | None = None) -> list[str]:
+    """The summary of one run; `width` (a terminal's) wraps the long lines between words."""
     names = function.variables
     point = ", ".join(f"{v}={float(x):.10g}" for v, x in zip(names[:6], result.point))
     if len(names) > 6:
         point += f", … ({len(names)} variables)"
     distance = float(np.linalg.norm(np.asarray(result.point, dtype=float) - start))
+    reason = result.reason.render(tr) if hasattr(result.reason, "render") else str(result.reason)
     lines = [
-        tr(STATUS_WORDS.get(result.status, result.status)),
-        "  " + tr("why: {reason}", reason=result.reason.render(tr)),
-        "  " + tr("steps taken (updates applied): {k}", k=result.steps),
-        "  " + tr("final point: {p}", p=point),
-        "  " + tr("f there: {v}   ‖∇f‖ there: {g}", v=_finite(result.value, ".10g"), g=_finite(result.gradient_norm, ".3g")),
-        "  " + tr("distance walked from the start (straight line): {d}", d=_finite(distance, ".6g")),
+        headline(result),
+        tr("why: {reason}", reason=reason),
+        tr("steps taken (updates applied): {k}", k=result.steps),
+        tr("final point: {p}", p=point),
+        tr("f there: {v}   ‖∇f‖ there: {g}", v=_finite(result.value, ".10g"), g=_finite(result.gradient_norm, ".3g")),
+        tr("distance walked from the start (straight line): {d}", d=_finite(distance, ".6g")),
     ]
-    return lines + (extra or [])
+    if result.stationary is not None:  # flat ground is not always the bottom
+        from gdsim.render.stationary_text import stationary_text
+
+        lines.insert(1, stationary_text(result.stationary))
+    out = wrap(lines[0], width, hang="  ")
+    for line in lines[1:] + [e.removeprefix("  ") for e in (extra or [])]:
+        out += wrap(line, width, indent="  ", hang="    ")
+    return out
 
 
 class Thinned:
@@ -301,20 +312,6 @@ def _stdin_is_terminal() -> bool:
         return False
 
 
-def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 class PlotRecorder:
     """Thinned samples of every run for the plots, one per run label; fed every step, not only recorded ones."""
 
@@ -339,7 +336,7 @@ class TextSink:
     table row per run), the summary, then the plots."""
 
     def __init__(self, function, start, optimizers, settings, *, every: int, delay: float, plot: bool,
-                 preset, start_source: str, recorder: PlotRecorder, pause: bool = False):
+                 preset, start_source: str, recorder: PlotRecorder, pause: bool = False, view=None):
         from gdsim.render.console import make_console
         from gdsim.render.descend_formats import plain_labels
 
@@ -347,11 +344,13 @@ class TextSink:
         self.every, self.delay, self.plot, self.preset, self.start_source = every, delay, plot, preset, start_source
         self.recorder = recorder
         self.pause = pause
+        self.view = view
         self.console = make_console()
         self.comparison = len(optimizers) > 1
-        self.plain = plain_labels(optimizers)
         self.results: list[Result] = []
+        self.table_labels: list[str] = []
         self.stream = None
+        self.progress = Progress(beside_terminal_stdout=True)  # a comparison shows nothing until its table
 
     def say(self, line: str, style: str | None = None) -> None:
         self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
@@ -364,33 +363,49 @@ class TextSink:
             self.say(f"{function.describe()}:  f = {function.text}", "bold")
         else:
             self.say(f"f({', '.join(names)}) = {shown(function)}", "bold")
+        width = self.width()
         if self.preset is not None:
-            self.say(tr("preset {name}: {title}", name=self.preset.name, title=self.preset.text("title")))
-            self.say("  " + self.preset.text("teaches"))
+            for line in wrap(tr("preset {name}: {title}", name=self.preset.name, title=self.preset.text("title")), width):
+                self.say(line)
+            for line in wrap(self.preset.text("teaches"), width, indent="  "):
+                self.say(line)
         start_text = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:6], self.start))
         if len(names) > 6:
             start_text += f", … ({len(names)} variables)"
         default = "   (" + tr("no --start given: every variable starts at 1") + ")" if self.start_source == "default" else ""
-        self.say(tr("start: {p}", p=start_text) + default)
+        for line in wrap(tr("start: {p}", p=start_text) + default, width):
+            self.say(line)
         if self.comparison:
-            from rich.table import Table
-
-            self.table = Table(title=tr("Comparison from the same start"), box=None, padding=(0, 2), header_style="bold")
-            for col in (tr("run"), tr("optimizer"), "lr", tr("status"), tr("steps"), "f", "‖∇f‖", tr("final point")):
-                self.table.add_column(col, justify="right" if col in ("lr", tr("steps"), "f", "‖∇f‖") else "left")
+            # (title, alignment, priority): 0 is always kept, the highest is left out first to fit.
+            self.table = Table(tr("Comparison from the same start"), [
+                (tr("run"), "l", 0), (tr("status"), "l", 0), (tr("steps"), "r", 0),
+                ("f", "r", 0), ("‖∇f‖", "r", 2), (tr("final point"), "l", 1)])
 
     def begin(self, i: int, opt) -> None:
         if self.comparison:
             return
-        from gdsim.render.console import stdout_is_terminal, terminal_width
+        width = self.width()
+        for line in wrap(optimizer_line(opt), width):
+            self.say(line)
+        for line in wrap(tr("Each row: feel the slope (∇f), step downhill by the update, repeat; stop on flat ground (‖∇f‖ ≤ {tol}).",
+                            tol=f"{self.settings.tol:g}"), width, hang=""):
+            self.say(line, "dim")
+        columns = Columns(self.function, opt.name, opt.hyper["lr"], width, self.settings.max_steps)
+        if columns.left_out:
+            self.left_out(columns.left_out, width)
+        self.stream = StepStream(self.console, columns, terminal=width is not None, width=width, delay=self.delay,
+                                 max_steps=self.settings.max_steps, every=self.every, pause=self.pause)
 
-        self.say(optimizer_line(opt))
-        self.say(tr("Each row: feel the slope (∇f), step downhill by the update, repeat; stop on flat ground (‖∇f‖ ≤ {tol}).",
-                    tol=f"{self.settings.tol:g}"), "dim")
-        live = stdout_is_terminal() and self.settings.max_steps // self.every > 200 and self.delay == 0 and not self.pause
-        columns = Columns(self.function, opt.name, opt.hyper["lr"], terminal_width() if stdout_is_terminal() else None)
-        self.stream = StepStream(self.console, columns, live=live, delay=self.delay, max_steps=self.settings.max_steps,
-                                 pause=self.pause)
+    def table_point(self, result: Result) -> str:
+        from gdsim.render.console import number_text
+
+        return ", ".join(f"{v}={number_text(x, '.6g')}" for v, x in zip(self.function.variables, result.point))
+
+    def width(self) -> int | None:
+        return text_width()
+
+    def left_out(self, titles: list[str], width: int | None) -> None:
+        left_out_line(self.console, titles, width)
 
     def step(self, i: int, opt, s: Step) -> None:
         if self.stream is not None:
@@ -399,11 +414,15 @@ class TextSink:
     def each(self, i: int, s: Step) -> None:
         if self.stream is not None:
             self.stream.tick(s)
+        elif self.comparison and self.progress.on:
+            self.progress.say(tr("run {i} of {n}: step {k} of at most {m}", i=i + 1, n=len(self.optimizers), k=s.step,
+                                 m=self.settings.max_steps))
 
     def close(self) -> None:
         if self.stream is not None:
             self.stream.close()
             self.stream = None
+        self.progress.close()
 
     def end(self, i: int, opt, result: Result) -> None:
         self.close()
@@ -412,9 +431,18 @@ class TextSink:
             from gdsim.render.console import number_text
 
             names = self.function.variables
-            point = ", ".join(f"{v}={number_text(x, '.6g')}" for v, x in zip(names[:3], result.point))
-            self.table.add_row(self.recorder.run_labels[i], opt.name, f"{opt.hyper['lr']:g}", result.status, str(result.steps),
-                               number_text(result.value, ".6g"), number_text(result.gradient_norm, ".3g"), point)
+
+            def point(digits, p=result.point):
+                shown = names if len(names) <= 3 else names[:2]
+                text = ", ".join(f"{v}={number_text(x, f'.{digits}g')}" for v, x in zip(shown, p))
+                return text if len(names) <= 3 else text + ", … " + tr("({n} variables)", n=len(names))
+
+            label = f"{opt.name} lr={opt.hyper['lr']:g}"  # the optimizer and its rate, whatever differs
+            twin = self.recorder.run_labels[i].rpartition(" #")[2]
+            label += f" #{twin}" if twin.isdigit() and " #" in self.recorder.run_labels[i] else ""
+            self.table_labels.append(label)
+            self.table.add(label, result.status, str(result.steps),
+                           lambda digits, v=result.value: number_text(v, f".{digits}g"), number_text(result.gradient_norm, ".3g"), point)
             return
         from gdsim.render.descend_formats import named, nearest
 
@@ -425,22 +453,43 @@ class TextSink:
             where = ", ".join(f"{k}={v:g}" for k, v in minimum.point.items())
             extra.append("  " + tr("nearest known minimum: ({p}), f = {v:g}; distance {d:.3g}", p=where, v=minimum.value, d=distance))
         self.say("")
+        width = self.width()
         with np.errstate(all="ignore"):  # the distance walked overflows after a divergence
-            lines = summary_lines(self.function, self.start, result, extra)
+            lines = summary_lines(self.function, self.start, result, extra, width)
+        bold = len(wrap(headline(result), width, hang="  "))
         for k, line in enumerate(lines):
-            self.say(line, "bold" if k == 0 else None)
+            self.say(line, "bold" if k < bold else None)
 
     def finish(self, stopped: bool) -> None:
         from gdsim.render.console import color_wanted, terminal_width
 
         if self.comparison:
-            self.console.print(self.table)
-            for label, r in zip(self.plain, self.results):
+            width = self.width()
+            lines, left_out = self.table.lines(width)
+            self.say(lines[0], "italic")
+            self.say(lines[1], "bold")
+            for line in lines[2:]:
+                self.say(line)
+            below = tr("final point") in left_out  # then each run's point gets a line of its own
+            if [t for t in left_out if t != tr("final point")]:
+                self.left_out([t for t in left_out if t != tr("final point")], width)
+            if below:
+                for label, r in zip(self.table_labels, self.results):
+                    for line in wrap(tr("{label}: final point {p}", label=label, p=self.table_point(r)), width, indent="  "):
+                        self.say(line)
+            for label, r in zip(self.table_labels, self.results):
                 if r.status != "converged":
-                    self.say(f"  {label}: {r.reason.render(tr)}", "dim")
+                    for line in wrap(f"{label}: {r.reason.render(tr)}", width, indent="  ", hang="    "):
+                        self.say(line, "dim")
+                elif r.stationary not in (None, "minimum"):  # flat ground, but not the bottom
+                    from gdsim.render.stationary_text import stationary_text
+
+                    for line in wrap(f"{label}: {stationary_text(r.stationary)}", width, indent="  ", hang="    "):
+                        self.say(line, "dim")
         if self.plot and not stopped:
             color = color_wanted()
-            for block in plot_blocks(self.function, self.start, self.recorder.plots, self.preset, color, terminal_width()):
+            for block in plot_blocks(self.function, self.start, self.recorder.plots, self.preset, color, terminal_width(),
+                                     self.results, self.view):
                 self.say("")
                 if color:
                     from rich.text import Text
@@ -450,40 +499,82 @@ class TextSink:
                     self.console.print(block, markup=False, highlight=False, soft_wrap=True)
 
 
-def plot_blocks(function, start, plots: dict, preset, color: bool, width: int) -> list[str]:
-    """The plots of a run (the curve or the map with the path, f against step) or of a comparison."""
+def scene_of(function, start, plots: dict, preset, results=None, view=None):
+    """The curve or map the plots draw (window, minima, every run's path), or None beyond two variables."""
+    from gdsim.render.scene import RunPath, View, build_scene
+
+    view = view or View()
+    names = list(function.variables)
+    if function.dimension > 2 or function.is_vector:
+        return None
+    statuses = [r.status for r in results] if results else []
+    runs = []
+    for i, (label, keep) in enumerate(plots.items()):
+        steps, points, values = keep.series()
+        diverged = statuses[i] == "diverged" if i < len(statuses) else not all(map(math.isfinite, values[-1:]))
+        runs.append(RunPath(label, np.asarray(steps), np.asarray(points, dtype=float).reshape(-1, len(names)),
+                            np.asarray(values, dtype=float), diverged))
+    known = []
+    if preset is not None and set(preset.start) == set(names):
+        known = [[m.point[n] for n in names] for m in preset.minima]
+    preset_window = preset.window if preset is not None and set(preset.window) == set(names) else None
+    f = lambda pts: function.values(pts)  # noqa: E731
+    return build_scene(names, f, start, runs, known_minima=known, window=view.window, preset_window=preset_window,
+                       style=view.style)
+
+
+def plot_blocks(function, start, plots: dict, preset, color: bool, width: int, results=None, view=None) -> list[str]:
+    """The plots of a run or a comparison: the curve or the map with every path, then f against step."""
     from gdsim.render import plots as P
 
     w, h = P.plot_size(width)
     blocks = []
     names = function.variables
-    if len(plots) == 1:
+    scene = scene_of(function, start, plots, preset, results, view)
+    single = len(plots) == 1
+    if scene is not None and scene.dims == 1:
+        title = tr("f({v}) and the hiker's positions", v=names[0]) if single else tr("f({v}) and every run's positions", v=names[0])
+        blocks.append(P.curve_view(scene.f1, [(r.label, r.points[:, 0], r.diverged) for r in scene.runs],
+                                   width=w, height=h, color=color, window=scene.window[0],
+                                   minima=[m[0] for m in scene.minima], title=title, xlabel=names[0],
+                                   ylabel=f"f({names[0]})"))
+    elif scene is not None:
+        title = (tr("map of f with the hiker's path from S (start) to E (end)") if single
+                 else tr("map of f with every run's path from S (start)"))
+        blocks.append(P.map_view(scene.f2, [(r.label, r.points) for r in scene.runs], width=w, height=h + 4,
+                                 color=color, window=scene.window, minima=scene.minima, style=scene.style,
+                                 equal=not scene.given, title=title, xlabel=names[0], ylabel=names[1]))
+    diverged = [r.label for r in scene.runs if r.diverged] if scene is not None else \
+        [label for label, r in zip(plots, results or []) if r.status == "diverged"]
+    series = {label: (keep.series()[0], keep.series()[2]) for label, keep in plots.items()}
+    blocks.append(P.value_vs_step(series, width=w, height=h, color=color, diverged=diverged,
+                                  title=tr("f against step") if single else tr("f against step, every run")))
+    if single and function.dimension > 2:
         (label, keep), = plots.items()
-        steps, points, values = keep.series()
-        window = None
-        if function.dimension == 1:
-            if preset is not None and preset.window:
-                window = tuple(preset.window[names[0]])
-            xs = [p[0] for p in points]
-            f = lambda x: function.values(np.asarray(x, dtype=float).reshape(-1, 1))  # noqa: E731
-            blocks.append(P.curve_with_points(f, xs, width=w, height=h, color=color, window=window,
-                                              title=tr("f({v}) and the hiker's positions", v=names[0]), xlabel=names[0], ylabel=f"f({names[0]})"))
-        elif function.dimension == 2:
-            if preset is not None and preset.window:
-                window = (tuple(preset.window[names[0]]), tuple(preset.window[names[1]]))
-
-            def f2(X, Y):
-                X, Y = np.broadcast_arrays(np.asarray(X, dtype=float), np.asarray(Y, dtype=float))
-                return function.values(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
-
-            blocks.append(P.contour_view(f2, [tuple(p) for p in points], width=w, height=h + 4, color=color, window=window,
-                                         title=tr("map of f with the hiker's path from S (start) to E (end)"), xlabel=names[0], ylabel=names[1]))
-        blocks.append(P.value_vs_step({label: (steps, values)}, width=w, height=h, color=color, title=tr("f against step")))
-        if function.dimension > 2:
-            norms = keep.norms_series()
-            blocks.append(P.value_vs_step({label: (steps, norms)}, width=w, height=h, color=color, ylabel="‖∇f‖",
-                                          title=tr("‖∇f‖ against step: how steep the ground still is")))
-    else:
-        series = {label: (keep.series()[0], keep.series()[2]) for label, keep in plots.items()}
-        blocks.append(P.value_vs_step(series, width=w, height=h, color=color, title=tr("f against step, every run")))
+        blocks.append(P.value_vs_step({label: (keep.series()[0], keep.norms_series())}, width=w, height=h, color=color,
+                                      ylabel="‖∇f‖", title=tr("‖∇f‖ against step: how steep the ground still is")))
     return blocks
+
+
+def save_plots(path: str, function, start, plots: dict, preset, results, view=None) -> None:
+    """--save-plot: a figure (.svg, .png) with matplotlib, else the terminal's plots as text or HTML."""
+    from gdsim.render.figures import is_figure, write_figure
+    from gdsim.render.plot_file import write_plot_file
+
+    if not is_figure(path):
+        write_plot_file(path, plot_blocks(function, start, plots, preset, False, 100, results, view))
+        return
+    from gdsim.expr.printing import pretty
+
+    scene = scene_of(function, start, plots, preset, results, view)
+    names = function.variables
+    single = len(plots) == 1
+    if scene is not None and scene.dims == 1:
+        scene_title = tr("f({v}) and the hiker's positions", v=names[0]) if single else tr("f({v}) and every run's positions", v=names[0])
+    else:
+        scene_title = tr("map of f with the hiker's path") if single else tr("map of f with every run's path")
+    text = function.text if function.expr is None else f"f({', '.join(names)}) = {pretty(function.expr)}"
+    series = {label: (keep.series()[0], keep.series()[2]) for label, keep in plots.items()}
+    diverged = [label for label, r in zip(plots, results or []) if r.status == "diverged"]
+    write_figure(path, scene, series, diverged, title=text, scene_title=scene_title,
+                 value_title=tr("f against step") if single else tr("f against step, every run"))
