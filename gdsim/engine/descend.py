@@ -152,7 +152,7 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
             reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
                             {"k": k, "bound": f"{settings.bound:g}", "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm, "bound")
+            yield Result("diverged", reason, k, point, value, norm, cause="bound")
             return
         if not math.isfinite(value) or not math.isfinite(norm):
             yield Step(k, point, value, gradient, norm, None)
@@ -167,20 +167,20 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
                     hint = Reason("{cause}; {hint}", {"cause": cause, "hint": hint})
                 reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
                                 {"k": k, "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm, kind)
+            yield Result("diverged", reason, k, point, value, norm, cause=kind)
             return
         if norm <= settings.tol:
             yield Step(k, point, value, gradient, norm, None)
             yield Result("converged", Reason("flat ground: ‖∇f‖ = {norm} ≤ --tol {tol} at step {k}",
                                              {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm,
-                         stationary_kind(function, point, gradient))
+                         stationary=stationary_kind(function, point, gradient))
             return
         if settings.ftol > 0 and k > 0 and abs(value - previous_value) <= settings.ftol:
             yield Step(k, point, value, gradient, norm, None)
             change = abs(value - previous_value)
             yield Result("converged", Reason("f stopped changing: |f(k) - f(k-1)| = {change} ≤ --ftol {ftol} at step {k}",
                                              {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm,
-                         stationary_kind(function, point, gradient))
+                         stationary=stationary_kind(function, point, gradient))
             return
         if k >= settings.max_steps:
             yield Step(k, point, value, gradient, norm, None)
