@@ -62,24 +62,38 @@ read_answers() {
     # a signal ends the script through exit, so that the EXIT trap still cleans up
     trap 'exit 130' INT TERM HUP
     trap 'exit 141' PIPE
-}
-
-# answer KEY: the student's value, trimmed, without surrounding quotes ("" when missing).
-answer() {
-    awk -v want="$1" '
+    # The answers once as KEY<tab>VALUE lines (trimmed, without surrounding quotes): each lookup
+    # then reads that small file in the shell instead of starting awk again.
+    awk '
         { sub(/\r$/, "") }
         /^[ \t]*(#|$)/ { next }
         {
             i = index($0, "=")
             key = substr($0, 1, i - 1)
             gsub(/^[ \t]+|[ \t]+$/, "", key)
-            if (key != want) next
             value = substr($0, i + 1)
             gsub(/^[ \t]+|[ \t]+$/, "", value)
             if (value ~ /^".*"$/ || value ~ /^\047.*\047$/) value = substr(value, 2, length(value) - 2)
-            print value
-            exit
-        }' "$ANSWERS"
+            gsub(/\t/, " ", value)
+            print key "\t" value
+        }' "$ANSWERS" >"$WORK/answers.tsv"
+}
+
+TAB=$(printf '\t')
+
+# lookup FILE KEY: the value of KEY in a KEY<tab>VALUE file ("" when missing).
+lookup() {
+    while IFS="$TAB" read -r lookup_key lookup_value; do
+        if [ "$lookup_key" = "$2" ]; then
+            printf '%s\n' "$lookup_value"
+            return
+        fi
+    done <"$1"
+}
+
+# answer KEY: the student's value, trimmed, without surrounding quotes ("" when missing).
+answer() {
+    lookup "$WORK/answers.tsv" "$1"
 }
 
 ok() {
@@ -128,7 +142,7 @@ put() {
 
 # want KEY: the expected value recorded for KEY.
 want() {
-    awk -F '\t' -v k="$1" '$1 == k { print $2; exit }' "$EXPECTED"
+    lookup "$EXPECTED" "$1"
 }
 
 # finish: the score line, and exit 0 only when every check passed.

@@ -35,14 +35,22 @@ for s in 2 -1; do keys="$keys stop_x_from_$s steps_from_$s status_from_$s"; done
 [ $# -eq 1 ] || die_malformed "usage: $0 ANSWER_FILE"
 read_answers "$1" $keys
 
-# The expected values, once per grading run: f'(K) and f''(K) at every point from one derive call
-# each, and each descent's end, steps and exit code from one call.
+# The expected values, once per grading run. f'(K) at all eight points comes from one call: in
+# vector mode the K-th partial derivative of sum(f(x)) is f'(x_K). f''(2) (for the formula check)
+# from one more, and each descent's end, steps and exit code from one call each.
 compute_expected() {
+    at=$(echo $POINTS $NEIGHBOURS | tr ' ' ,)
+    set -- $POINTS $NEIGHBOURS
+    n=$#
+    paths=$(i=0; while [ "$i" -lt "$n" ]; do printf 'gradient_value.%s,' "$i"; i=$((i + 1)); done)
+    gdsim_get derive "sum($F)" --dim "$n" --at "$at" --get "${paths%,}"
+    i=1
     for k in $POINTS $NEIGHBOURS; do
-        gdsim_get derive "$F" --at "x=$k" --hessian --get gradient_value.x,hessian_value.0.0
-        put "slope_$k" "$(line 1)"
-        put "curvature_$k" "$(line 2)"
+        put "slope_$k" "$(line $i)"
+        i=$((i + 1))
     done
+    gdsim_get derive "$F" --at x=2 --hessian --get hessian_value.0.0
+    put curvature_2 "$value"
     for s in 2 -1; do
         gdsim_run descend "$F" --start "x=$s" --lr 0.1 --get result.point.x,result.steps
         put "stop_x_from_$s" "$(line 1)"
