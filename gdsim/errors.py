@@ -39,11 +39,26 @@ class ExpressionError(GdsimError):
         end = min(end, start + 60)  # a long span is marked by its first 60 characters
         lo = max(0, start - 60)
         hi = min(len(text), max(end, start + 1) + 60)
-        shown = text[lo:hi].replace("\n", " ").replace("\t", " ").replace("\x00", "?")
+        # Control and bidirectional characters are shown escaped (an ESC typed into the text
+        # must not drive the terminal), and the caret moves with their longer form.
+        cells = [_shown(c) for c in text[lo:hi]]
         prefix = "…" if lo > 0 else ""
         suffix = "…" if hi < len(text) else ""
-        caret = " " * (len(prefix) + start - lo) + "^" * max(1, min(end, hi) - start)
-        return [f"  {prefix}{shown}{suffix}", f"  {caret}"]
+        before = sum(len(c) for c in cells[: start - lo])
+        under = sum(len(c) for c in cells[start - lo : max(end, start + 1) - lo])
+        caret = " " * (len(prefix) + before) + "^" * max(1, min(under, sum(len(c) for c in cells) - before))
+        return [f"  {prefix}{''.join(cells)}{suffix}", f"  {caret}"]
+
+
+def _shown(c: str) -> str:
+    if c in "\n\t":
+        return " "
+    if c == "\x00":
+        return "?"
+    if c.isprintable():
+        return c
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 class PointError(GdsimError):

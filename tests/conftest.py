@@ -25,10 +25,11 @@ class GdsimRun(tuple):
     CPU time is what a hang guard should measure: it does not grow when the machine is busy.
     """
 
-    def __new__(cls, code: int, stdout: str, stderr: str, seconds: float = 0.0, cpu_seconds: float = 0.0):
+    def __new__(cls, code: int, stdout: str, stderr: str, seconds: float = 0.0, cpu_seconds: float = 0.0,
+                max_rss_mb: float = 0.0):
         run = super().__new__(cls, (code, stdout, stderr))
         run.code, run.stdout, run.stderr = code, stdout, stderr
-        run.seconds, run.cpu_seconds = seconds, cpu_seconds
+        run.seconds, run.cpu_seconds, run.max_rss_mb = seconds, cpu_seconds, max_rss_mb
         return run
 
 
@@ -47,7 +48,8 @@ def plain_env(env: dict | None = None) -> dict:
 def run_gdsim(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 60) -> GdsimRun:
     """`python -m gdsim ARGS...` as a real process with pipes; killed after `timeout` seconds.
 
-    Returns GdsimRun (code, stdout, stderr) with .seconds (wall) and .cpu_seconds (user + system).
+    Returns GdsimRun (code, stdout, stderr) with .seconds (wall), .cpu_seconds (user + system) and
+    .max_rss_mb (the child's peak resident memory).
     """
     proc = subprocess.Popen(
         [sys.executable, "-m", "gdsim", *args],
@@ -86,7 +88,8 @@ def run_gdsim(*args: str, env: dict | None = None, input: str | None = None, tim
     proc.stdout.close()
     proc.stderr.close()
     decode = lambda b: (b or b"").decode("utf-8", errors="replace")  # noqa: E731
-    return GdsimRun(proc.returncode, decode(chunks.get("out")), decode(chunks.get("err")), seconds, usage.ru_utime + usage.ru_stime)
+    return GdsimRun(proc.returncode, decode(chunks.get("out")), decode(chunks.get("err")), seconds, usage.ru_utime + usage.ru_stime,
+                    usage.ru_maxrss / 1024)  # Linux reports kilobytes
 
 
 @pytest.fixture(name="run_gdsim")

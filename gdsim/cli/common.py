@@ -34,8 +34,19 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def check_plot_path(path: str | None) -> None:
-    """Refuse a --save-plot file that cannot be written before the run, not after its output."""
+#: An existing file with one of these endings is a plot file, which --save-plot may replace.
+PLOT_ENDINGS = (".txt", ".html", ".htm", ".svg", ".png")
+
+
+def check_plot_path(path: str | None, inputs: dict[str, str | None] | None = None) -> None:
+    """Refuse a --save-plot file that cannot or must not be written, before the run, not after
+    its output.
+
+    The rule: a new file is created; an existing regular file is replaced only when its name ends
+    in a plot ending (.txt, .html, .htm, .svg, .png) and it is not an input of the run (`inputs`:
+    option name -> file, e.g. {"--data": "points.csv"}). Anything else (a data file, a lab file,
+    a device such as /dev/full) is refused with its name.
+    """
     if not path:
         return
     if os.path.isdir(path):
@@ -47,6 +58,17 @@ def check_plot_path(path: str | None) -> None:
 
     if is_figure(path):
         require_matplotlib(path)
+    if not os.path.exists(path):
+        return
+    for option, given in (inputs or {}).items():
+        if given and os.path.exists(given) and os.path.samefile(path, given):
+            raise OptionError(tr("--save-plot {path}: is the run's {option} file; it is never replaced; choose another name",
+                                 path=path, option=option))
+    if not os.path.isfile(path):
+        raise OptionError(tr("--save-plot {path}: is not a regular file; give a file name such as plots.txt", path=path))
+    if not path.lower().endswith(PLOT_ENDINGS):
+        message = "--save-plot {path}: the file exists and is not a plot file (.txt, .html, .svg, .png); it is not replaced; choose another name or delete it first"
+        raise OptionError(tr(message, path=path))
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -54,10 +76,13 @@ def check_plot_path(path: str | None) -> None:
 
 def one_line(text: str) -> str:
     """`text` with control characters escaped (a newline, a NUL, a terminal escape sequence
-    typed into an option value), so that an error is one line and cannot drive the terminal."""
+    typed into an option value, a right-to-left override), so that an error is one line and
+    cannot drive the terminal."""
+    from gdsim.render.console import escaped_char
+
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isprintable() else escaped_char(c) for c in text)
 
 
 def error_lines(err: GdsimError) -> list[str]:

@@ -55,10 +55,10 @@ DOC = "Walk downhill: run gradient descent (or momentum, nesterov, adagrad, rmsp
 
 
 def descend(opts: Options, source: dict[str, str]) -> None:
-    from gdsim.errors import OptionError
+    from gdsim.errors import GdsimError, OptionError
 
     fmt = "json" if opts.get else check_format(opts.format, ("text", "json", "ndjson", "csv"))
-    check_plot_path(opts.save_plot)
+    check_plot_path(opts.save_plot, {"--config": opts.config})
     if not opts.expression:
         raise OptionError(tr("give a function, e.g. gdsim descend \"x**2 + y**2\" --lr 0.1 (or --preset NAME)"))
     if opts.every < 1:
@@ -78,7 +78,15 @@ def descend(opts: Options, source: dict[str, str]) -> None:
     check_window_names(window, function.variables)
     view = View(window, check_map_style(opts.map))
     settings = check_settings(opts.tol, opts.ftol, opts.max_steps, opts.bound)
-    if opts.start is not None:
+    if opts.start is not None and source.get("start") == "preset" and source.get("expression") != "preset":
+        # The preset's start belongs to the preset's function, not to the one given here.
+        try:
+            start_point = parse_point(str(opts.start), function.variables, option="--start", vector=function.is_vector)
+        except GdsimError:
+            message = ("--preset {name} brings a start for its own function ({start}), which does not fit this function's "
+                       "variables {names}; give --start, or leave out the function")
+            raise OptionError(tr(message, name=opts.preset, start=opts.start, names=", ".join(function.variables))) from None
+    elif opts.start is not None:
         start_point = parse_point(str(opts.start), function.variables, option="--start", vector=function.is_vector)
     else:
         import numpy as np
@@ -88,6 +96,9 @@ def descend(opts: Options, source: dict[str, str]) -> None:
     lrs = [None] if opts.lr is None else [parse_number(x, "--lr") for x in str(opts.lr).split(",")]
     hyper = {k: getattr(opts, k) for k in HYPER_PARAMETERS}
     optimizers = [make_optimizer(name, lr=rate, **hyper) for name in names for rate in lrs]
+
+    if fmt == "json":
+        _check_json_size(settings.max_steps, opts.every, function.dimension, len(optimizers))
 
     preset_obj = None
     if opts.preset:
@@ -100,3 +111,20 @@ def descend(opts: Options, source: dict[str, str]) -> None:
                    plot=opts.plot, get=opts.get, save_plot=opts.save_plot, preset=preset_obj,
                    start_source=source.get("start", "default"), view=view)
     raise Exit(code)
+
+
+#: One JSON document holds every recorded step in memory before it is written; beyond this many
+#: numbers (up to about 800 MB while the document is built) a streaming format or fewer recorded
+#: steps is asked for instead.
+MAX_JSON_NUMBERS = 4_000_000
+
+
+def _check_json_size(max_steps: int, every: int, dimension: int, runs: int) -> None:
+    from gdsim.errors import OptionError
+
+    rows = max_steps // every + 2  # every Nth step, the first and the last
+    numbers = rows * dimension * 3 * runs  # point, gradient and update of each recorded step
+    if numbers > MAX_JSON_NUMBERS:
+        message = ("--format json would hold up to {n} numbers ({rows} recorded steps of {dim} coordinates); the limit is "
+                   "{limit}: use --format ndjson or csv (streamed), a larger --every, or a smaller --max-steps")
+        raise OptionError(tr(message, n=f"{numbers:,}", rows=f"{rows:,}", dim=f"{dimension:,}", limit=f"{MAX_JSON_NUMBERS:,}"))

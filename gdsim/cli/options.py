@@ -105,6 +105,10 @@ def resolve(cls, command: str, given: dict[str, Any]):
             if v is not None:
                 settings[k] = v
                 source[k] = name
+    if isinstance(settings.get("get"), str) and not settings["get"].strip():
+        from gdsim.errors import OptionError
+
+        raise OptionError(tr("--get: give a path such as result.point (an empty path names nothing)"))
     return cls(**settings), source
 
 

@@ -61,7 +61,7 @@ def sgd(opts: Options, source: dict[str, str]) -> None:
     from gdsim.errors import OptionError
 
     fmt = "json" if opts.get else check_format(opts.format, ("text", "json", "ndjson", "csv"))
-    check_plot_path(opts.save_plot)
+    check_plot_path(opts.save_plot, {"--config": opts.config, "--data": opts.data})
     if opts.loss not in ("mse", "sse"):
         raise OptionError(tr("--loss: '{value}' is not one of mse, sse", value=opts.loss))
     if opts.every is not None and opts.every < 1:

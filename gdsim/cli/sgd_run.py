@@ -125,6 +125,7 @@ def execute(opts, fmt: str) -> int:
             sink.run_cells = [[i, o.name, o.hyper.get("lr"), b] for i, (o, b) in enumerate(plan)]
     sink.start_output()
     results, curves = [], {}
+    plotted = fmt == "text" or bool(opts.save_plot)
     interrupted = False
     for i, (run_optimizer, batch) in enumerate(plan):
         every = _auto_every(opts, dataset.samples, batch)
@@ -136,9 +137,10 @@ def execute(opts, fmt: str) -> int:
         last = None
 
         def show(rec, i=i, batch=batch, curve=curve, per_epoch=per_epoch):
-            curve[0].append(rec.step / per_epoch)
-            curve[1].append(rec.loss)
-            curve[2].append(rec.params)
+            if plotted:  # a machine format without --save-plot keeps no plot points (a run may be long)
+                curve[0].append(rec.step / per_epoch)
+                curve[1].append(rec.loss)
+                curve[2].append(rec.params)
             sink.step(i, batch, rec, step_doc(rec, names))
 
         try:

@@ -72,7 +72,7 @@ def sweep(opts, source: dict[str, str]) -> None:
     from gdsim.errors import OptionError
 
     fmt = "json" if opts.get else check_format(opts.format, ("text", "json", "csv"))
-    check_plot_path(opts.save_plot)
+    check_plot_path(opts.save_plot, {"--config": opts.config})
     if not opts.expression:
         raise OptionError(tr("give a function, e.g. gdsim sweep \"x^2\" --start 3 --lr 0.1:1.1:11 (or --preset NAME)"))
     if "," in str(opts.optimizer):

@@ -12,12 +12,14 @@ import math
 import re
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from gdsim.errors import DataError, OptionError
 from gdsim.i18n import tr
+from gdsim.labs.config import read_bounded
 
 # A plain decimal number in ASCII; inf and nan are recognised so they can be refused by name.
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
@@ -25,6 +27,9 @@ _NON_FINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.ASCII | re.IGNORECASE)
 
 # No number needs more characters than this; longer cells are refused before any parsing.
 MAX_CELL = 1000
+# A data file larger than this is refused before it is read (a file of 50 million numbers is
+# larger than any exercise needs, and reading it would take as much memory again).
+MAX_FILE_BYTES = 256 * 1024 * 1024
 # synthetic_linear refuses tables larger than this many numbers (about 400 MB of float64).
 MAX_SYNTHETIC_CELLS = 50_000_000
 
@@ -41,11 +46,16 @@ class Dataset:
     def samples(self) -> int:
         return self.table.shape[0]
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        # A table may have hundreds of thousands of columns: look each one up once, not by a scan.
+        return {name: i for i, name in enumerate(self.names)}
+
     def index(self, name: str) -> int:
         """The position of column `name`, or a DataError that lists the columns."""
         try:
-            return self.names.index(name)
-        except ValueError:
+            return self._positions[name]
+        except KeyError:
             raise DataError(tr("{source}: no column {name}; the columns are {columns}",
                                source=self.source, name=_show(name), columns=_listing(self.names))) from None
 
@@ -57,7 +67,7 @@ class Dataset:
         if target not in self.names:
             raise DataError(tr("{source}: no target column {name}; the columns are {columns} (choose one with --target)",
                                source=self.source, name=_show(target), columns=_listing(self.names)))
-        return self.names.index(target)
+        return self._positions[target]
 
     def features(self, target: str) -> tuple[str, ...]:
         """Every column except the target, in file order."""
@@ -99,7 +109,7 @@ def load_csv(path, target: str | None = "y") -> Dataset:
             raise DataError(tr("{path}: no such file", path=where))
         if path.is_dir():
             raise DataError(tr("{path}: is a directory, not a CSV file", path=where))
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_FILE_BYTES, DataError)
     except (OSError, ValueError) as e:  # ValueError: a NUL character in the path
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise DataError(tr("{path}: cannot read the file ({reason})", path=repr(where[:200]), reason=reason)) from None
@@ -256,8 +266,8 @@ def _has_inline_hash(text: str) -> bool:
 
 def _careful_table(lines: list[str], header_index: int, names: tuple[str, ...], where: str) -> np.ndarray:
     """Read the data rows one by one; raise a DataError at the first bad line."""
-    table = np.empty((len(lines), len(names)))
-    n = 0
+    # Rows are collected as they are read: blank lines (any number of them) take no room.
+    rows: list[list[float]] = []
     for i in range(header_index + 1, len(lines)):
         line = lines[i]
         if _is_skipped(line):
@@ -269,26 +279,33 @@ def _careful_table(lines: list[str], header_index: int, names: tuple[str, ...], 
         cells = _split(line, _at_line(where, line_no))
         if len(cells) != len(names):
             raise DataError(_ragged(where, line_no, len(cells), names))
-        for j, (name, cell) in enumerate(zip(names, cells)):
-            table[n, j] = _number(cell, _at_column(where, line_no, name))
-        n += 1
-    return table[:n]
+        rows.append([_number(cell, where, line_no, name) for name, cell in zip(names, cells)])
+    return np.array(rows, dtype=np.float64).reshape(-1, len(names))
 
 
 def _ragged(where: str, line_no: int, got: int, names: tuple[str, ...]) -> str:
     want, place = len(names), _at_line(where, line_no)
     if got < want:
-        missing = ", ".join(_show(n) for n in names[got:])
+        missing = ", ".join(_show(n) for n in names[got:got + 5])
+        if want - got > 5:
+            missing += tr(", … ({n} columns)", n=want - got)
         if got == 1:
             return tr("{where}: 1 cell but the header has {want} columns (no value for {missing})",
                       where=place, want=want, missing=missing)
         return tr("{where}: {got} cells but the header has {want} columns (no value for {missing})",
                   where=place, got=got, want=want, missing=missing)
     return tr("{where}: {got} cells but the header has {want} columns ({names}); cell {extra} has no column",
-              where=place, got=got, want=want, names=", ".join(_show(n) for n in names), extra=want + 1)
+              where=place, got=got, want=want, names=_listing(names, limit=5), extra=want + 1)
 
 
-def _number(cell: str, where: str) -> float:
+def _number(cell: str, path: str, line_no: int, name: str) -> float:
+    try:
+        return _checked_number(cell, "")
+    except DataError:  # the place is written only for the cell that is refused
+        return _checked_number(cell, _at_column(path, line_no, name))
+
+
+def _checked_number(cell: str, where: str) -> float:
     if cell == "":
         raise DataError(tr("{where}: empty cell", where=where))
     if len(cell) > MAX_CELL:

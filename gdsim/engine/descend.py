@@ -13,7 +13,7 @@ from typing import Iterator
 import numpy as np
 
 from gdsim.errors import GdsimError, OptionError
-from gdsim.expr.function import Function
+from gdsim.expr.function import Function, hessian_is_affordable
 from gdsim.i18n import tr
 from gdsim.optim import Optimizer
 from gdsim.expr.points import format_point
@@ -109,7 +109,8 @@ def gradient_norm(gradient: np.ndarray) -> float:
 def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) -> Reason:
     """What a student can change after a divergence, from the curvature at the start."""
     lr = optimizer.hyper["lr"]
-    if function.dimension > MAX_HINT_DIMENSION:  # a symbolic Hessian of many variables is slow
+    # A symbolic Hessian of many variables, or of a large gradient, is slow to build and to compile.
+    if function.dimension > MAX_HINT_DIMENSION or not hessian_is_affordable(function):
         return Reason("try a smaller --lr than {lr}", {"lr": f"{lr:g}"})
     try:
         eig = np.linalg.eigvalsh(function.hessian(start))
@@ -147,7 +148,14 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
     while True:
         value, gradient = value_and_gradient(point)
         norm = gradient_norm(gradient)
-        if not (np.abs(point) <= settings.bound).all():  # also catches inf and nan coordinates
+        if not np.isfinite(point).all():  # an update overflowed (with --bound inf nothing else catches it)
+            yield Step(k, point, value, gradient, norm, None)
+            hint = _hint(function, start, optimizer, k, Reason("choose another --start", {}))
+            reason = Reason("step {k}: a coordinate is no longer a finite number (the update overflowed); {hint}",
+                            {"k": k, "hint": hint})
+            yield Result("diverged", reason, k, point, value, norm, cause="overflow")
+            return
+        if not (np.abs(point) <= settings.bound).all():
             yield Step(k, point, value, gradient, norm, None)
             hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
             reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",

@@ -15,7 +15,7 @@ import numpy as np
 
 from gdsim.engine.data import Dataset
 from gdsim.errors import DataError, DomainError, OptionError, PointError
-from gdsim.expr.function import compile_functions, derivative, parse
+from gdsim.expr.function import check_compile_size, compile_functions, derivative, parse
 from gdsim.i18n import tr
 from gdsim.optim import Optimizer
 
@@ -118,6 +118,7 @@ class ExpressionModel(_SquaredError):
         self._column_index = np.array([dataset.index(c) for c in self.columns], dtype=np.intp)
         names = [*self.columns, *self.params]
         slopes = [derivative(function.expr, function.symbols[p]) for p in self.params]
+        check_compile_size(function, [function.expr, *slopes])  # before the compiler, which no signal stops
         # One compiled function gives ŷ and every ∂ŷ/∂θ for a whole minibatch at once.
         self._value_and_slopes = compile_functions([function.expr, *slopes], names)
         self._value = compile_functions([function.expr], names)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdsim.errors import GdsimError
+from gdsim.expr.function import hessian_is_affordable
 
 # An eigenvalue counts as 0 when |λ| ≤ ZERO · max(1, |λ|max): above the rounding of eigvalsh
 # (~1e-16·|λ|max) and the noise of vector mode's finite-difference Hessian (x⁴ at 0 reads ~1e-10),
@@ -44,14 +45,14 @@ def steady(eigenvalues, eigenvalues_there) -> bool:
 
 def stationary_kind(function, point: np.ndarray, gradient: np.ndarray) -> str | None:
     """The kind of stationary point a run converged at, or None when f has more than MAX_VARIABLES
-    variables or its Hessian is not finite there.
+    variables, its Hessian is too large to build quickly, or it is not finite there.
 
     A run stops where ‖∇f‖ ≤ tol, a little away from the flat point itself. Near a degenerate point
     (x³ approached from the right) the Hessian there can look like a bowl; so the curvature must also
     hold one Newton step further, at x - H⁻¹∇f, where the quadratic model says the ground is flat.
     """
-    if function.dimension > MAX_VARIABLES:
-        return None
+    if function.dimension > MAX_VARIABLES or not hessian_is_affordable(function):
+        return None  # (a product of a hundred factors has a Hessian that takes minutes to build)
     try:
         matrix = function.hessian(point)
     except (GdsimError, ValueError, np.linalg.LinAlgError):  # no Hessian here: no verdict

@@ -17,6 +17,7 @@ import numpy as np
 from gdsim.engine.descend import MAX_HINT_DIMENSION, Result, Settings, run
 from gdsim.engine.stationary import kind
 from gdsim.errors import GdsimError, OptionError
+from gdsim.expr.function import hessian_is_affordable
 from gdsim.expr.points import parse_number
 from gdsim.i18n import tr
 from gdsim.optim import Optimizer
@@ -81,7 +82,7 @@ def sweep(function, start: np.ndarray, optimizers: list[Optimizer], swept: list[
 def lr_limit(function, start: np.ndarray, optimizer_name: str) -> float | None:
     """2/λ_max of the Hessian at the start for gd where f is locally convex there (every eigenvalue
     > 0), else None: above it each gd step overshoots the valley of the local quadratic further."""
-    if optimizer_name != "gd" or function.dimension > MAX_HINT_DIMENSION:
+    if optimizer_name != "gd" or function.dimension > MAX_HINT_DIMENSION or not hessian_is_affordable(function):
         return None
     try:
         matrix = function.hessian(start)

@@ -111,7 +111,7 @@ class _Builder:
             return -inner if node.op == "-" else inner
         if isinstance(node, Binary):
             if node.op == "**":
-                return self.power(self.build(node.left), self.build(node.right), node)
+                return self.bounded(self.power(self.build(node.left), self.build(node.right), node), node)
             # Walk a long left-leaning chain (x1 + x2 + ... + x2000) in a loop, not by recursion.
             chain = []
             while isinstance(node, Binary) and node.op != "**":
@@ -130,6 +130,7 @@ class _Builder:
                     if right == ZERO:
                         self.fail(tr("division by zero"), link.right)
                     result = result / right
+                result = self.bounded(result, link)
             return result
         if isinstance(node, Call):
             args = [self.build(a) for a in node.args]
@@ -142,6 +143,18 @@ class _Builder:
         if isinstance(node, Index):
             self.fail(tr("subscripts are only allowed in vector mode (--dim N)"), node)
         raise AssertionError(f"unknown node {node!r}")  # pragma: no cover - the parser makes only the nodes above
+
+    def bounded(self, e, node: Node):
+        """e with its exact numeric coefficient kept under MAX_EXACT_BITS (x*2**4000*2**4000 grows
+        one exact product at a time): a larger one becomes a double, or is refused beyond one."""
+        number = e if e.is_Number else e.args[0] if (e.is_Mul or e.is_Add) and e.args[0].is_Number else None
+        exact = _fraction_of(number) if number is not None else None
+        if exact is None or max(exact.numerator.bit_length(), exact.denominator.bit_length()) <= MAX_EXACT_BITS:
+            return e
+        double = _double_of(exact)
+        if double is None:
+            self.fail(tr("a number in this expression is too large or too small to compute (beyond 1.8e308 or below 5e-324)"), node)
+        return e.xreplace({number: se.RealDouble(double)})
 
     def power(self, base, exponent, node: Binary):
         b, p = _fraction_of(base), _fraction_of(exponent)
@@ -174,11 +187,37 @@ class _Builder:
         return base**exponent
 
 
+def _double_of(exact: Fraction) -> float | None:
+    """exact as a double, or None when it is beyond the largest or below the smallest one."""
+    num, den = abs(exact.numerator), exact.denominator
+    if not -1080 < num.bit_length() - den.bit_length() < 1030:
+        return None
+    value = float(exact)  # correctly rounded; only the magnitude was in doubt
+    return value if math.isfinite(value) and value != 0 else None
+
+
+def _check_exact_sizes(expr, text: str):
+    """No exact number past MAX_EXACT_BITS survives the build (one inside a sum or a product
+    can grow when the parts around it are combined)."""
+    big = {}
+    for r in expr.atoms(se.Rational):
+        f = _fraction_of(r)
+        if max(f.numerator.bit_length(), f.denominator.bit_length()) > MAX_EXACT_BITS:
+            double = _double_of(f)
+            if double is None:
+                raise ExpressionError(tr("a number in this expression is too large or too small to compute (beyond 1.8e308 or below 5e-324)"),
+                                      text, 0, len(text))
+            big[r] = se.RealDouble(double)
+    return expr.xreplace(big) if big else expr
+
+
 def _check_finite(expr, text: str):
     bad = [a for a in (se.zoo, se.oo, -se.oo, se.nan) if expr.has(a)]
     if bad:
         raise ExpressionError(tr("the expression is undefined (division by zero or log(0))"), text, 0, len(text))
-    if expr.has(se.I):
+    # has(I) misses a complex coefficient such as the 300*I in x**(300*log(-1)); a number that is
+    # not real is what matters, wherever it sits.
+    if expr.has(se.I) or any(n.is_real is False for n in expr.atoms(se.Number)):
         raise ExpressionError(tr("the expression has an imaginary part (e.g. sqrt of a negative number)"), text, 0, len(text))
 
 
@@ -375,11 +414,38 @@ class Function:
         language of the explanations.
         """
         env = dict(zip(self.variables, np.asarray(point, dtype=float)))
-        for e in [self.expr, *self.gradient_exprs]:
-            reason = _first_undefined(e, env, tr)
-            if reason:
-                return reason
+        values = _Values(env)
+        try:
+            for e in [self.expr, *self.gradient_exprs]:
+                reason = _first_undefined(e, values, tr)
+                if reason:
+                    return reason
+        except _TooLong:
+            return None  # a general message rather than minutes spent on a large f
         return None
+
+
+class _TooLong(Exception):
+    """The explanation would compile more parts than MAX_EXPLAINED_PARTS."""
+
+
+#: Each part an explanation evaluates is compiled on its own (about a millisecond each).
+MAX_EXPLAINED_PARTS = 300
+
+
+class _Values:
+    """The numeric value of each part of f at one point, each computed once, and only so many."""
+
+    def __init__(self, env: dict[str, float]):
+        self.env = env
+        self.cache: dict = {}
+
+    def __call__(self, e) -> float:
+        if e not in self.cache:
+            if len(self.cache) >= MAX_EXPLAINED_PARTS:
+                raise _TooLong()
+            self.cache[e] = _numeric(e, self.env)
+        return self.cache[e]
 
 
 def _numeric(e, env: dict[str, float]) -> float:
@@ -395,17 +461,21 @@ def _numeric(e, env: dict[str, float]) -> float:
         return float(f(np.array([env[n] for n in names], dtype=float))[0])
 
 
-def _first_undefined(e, env, tr) -> str | None:
-    from gdsim.expr.printing import plain
+def _first_undefined(e, values: _Values, tr) -> str | None:
+    from gdsim.expr.printing import plain as full
+
+    def plain(part) -> str:  # a reason names a part, not a page of it
+        text = full(part)
+        return text if len(text) <= 80 else text[:60] + "…" + text[-15:]
 
     for a in e.args:
-        r = _first_undefined(a, env, tr)
+        r = _first_undefined(a, values, tr)
         if r:
             return r
-    value = _numeric(e, env)
+    value = values(e)
     if math.isfinite(value):
         return None
-    args = [(_numeric(a, env)) for a in e.args]
+    args = [values(a) for a in e.args]
     t = type(e)
     if t is se.log:
         u = plain(e.args[0])
@@ -443,6 +513,7 @@ def parse(text: str) -> Function:
     expr = _Builder(text, symbols).build(tree)
     if not variables:
         raise ExpressionError(tr("a function needs at least one variable (this text is a constant)"), text, 0, len(text))
+    expr = _check_exact_sizes(expr, text)
     _check_finite(expr, text)
     from gdsim.expr.parser import FUNCTIONS
     from gdsim.expr.typos import typo_notes
@@ -453,14 +524,25 @@ def parse(text: str) -> Function:
 MAX_COMPILED_OPS = 100_000  # about half a second to compile; the time grows faster than the size
 
 
-def check_compile_size(function: "Function") -> None:
-    """Refuse a gradient too large to turn into fast numerics in reasonable time."""
-    ops = se.count_ops(*function.gradient_exprs)
+def check_compile_size(function: "Function", exprs=None) -> None:
+    """Refuse a gradient (or `exprs` derived from the function) too large to turn into fast numerics
+    in reasonable time."""
+    ops = se.count_ops(*(function.gradient_exprs if exprs is None else exprs))
     if ops > MAX_COMPILED_OPS:
         raise ExpressionError(
             tr("the gradient of this function is too large to compute quickly ({ops} operations; the limit is {limit})",
                ops=f"{ops:,}", limit=f"{MAX_COMPILED_OPS:,}"),
             function.text, 0, len(function.text))
+
+
+def hessian_is_affordable(function) -> bool:
+    """Whether the symbolic Hessian is cheap enough to build for a hint: differentiating again
+    multiplies the size by about (gradient size / f size), as for a product of many factors."""
+    if function.expr is None:  # vector mode: a numeric Hessian, bounded by its own dimension limit
+        return True
+    f_ops = max(1, se.count_ops(function.expr))
+    g_ops = se.count_ops(*function.gradient_exprs)
+    return g_ops * g_ops / f_ops <= MAX_COMPILED_OPS
 
 
 def check_defined(function: Function, point, value: float, gradient: np.ndarray, where: str):

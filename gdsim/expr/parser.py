@@ -17,6 +17,9 @@ from gdsim.i18n import tr
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 100
+#: Digits in one number literal: a double holds 17 significant digits, and Python refuses to
+#: read an integer of more than 4,300 digits, so a longer literal is refused before it is read.
+MAX_DIGITS = 400
 
 #: Functions of one argument (log also takes a base as a second argument).
 FUNCTIONS = frozenset(
@@ -92,7 +95,7 @@ class Index(Node):
 _TOKEN = re.compile(
     r"""
     (?P<ws>[ \t\r\n]+)
-  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|[-+*/^(),\[\]:])
     """,
@@ -123,6 +126,8 @@ def _why_not(ch: str) -> str:
     if ch == "\x00":
         return tr("a NUL byte")
     code = f"U+{ord(ch):04X}"
+    if ch.isdecimal():
+        return tr("unexpected digit '{ch}' ({code}); numbers use only the digits 0-9", ch=ch, code=code)
     if ch.isalpha():
         return tr("unexpected character '{ch}' ({code}); names use only the letters a-z, A-Z, digits and _", ch=ch, code=code)
     if ch.isprintable() and ch.strip():
@@ -209,12 +214,16 @@ def _number(tok: Token, text: str) -> Fraction:
     order = _order_of_magnitude(tok.text)
     if order is None:
         return Fraction(0)
-    if order > 400:
+    if order > 308:
         raise ExpressionError(tr("number {number} is too large (the limit is about 1.8e308)", number=_short(tok.text)),
                               text, tok.start, tok.end)
-    if order < -400:
+    if order < -324:
         raise ExpressionError(tr("number {number} is too small (below about 5e-324)", number=_short(tok.text)),
                               text, tok.start, tok.end)
+    digits = sum(c.isdigit() for c in tok.text.lower().partition("e")[0])
+    if digits > MAX_DIGITS:
+        raise ExpressionError(tr("number {number} has {n} digits; the limit is {limit}",
+                                 number=_short(tok.text), n=digits, limit=MAX_DIGITS), text, tok.start, tok.end)
     value = Fraction(tok.text)  # exact; its size is bounded by the checks above and MAX_LENGTH
     if value >= _FLOAT_MAX:
         raise ExpressionError(tr("number {number} is too large (the limit is about 1.8e308)", number=_short(tok.text)),

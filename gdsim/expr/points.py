@@ -80,13 +80,20 @@ def _example(names) -> str:
     return ",".join(f"{n}={i + 1}" for i, n in enumerate(names[:3]))
 
 
+def _coordinate(x) -> str:
+    x = float(x)
+    if math.isfinite(x):
+        return f"{x:.6g}"
+    return "undefined" if math.isnan(x) else ("∞" if x > 0 else "-∞")  # never the words inf or nan
+
+
 def format_point(variables, point) -> str:
     """`x=1, y=-2` for messages."""
     names = list(variables)
     if len(names) > 6:
-        head = ", ".join(f"{n}={float(v):.6g}" for n, v in zip(names[:3], point))
+        head = ", ".join(f"{n}={_coordinate(v)}" for n, v in zip(names[:3], point))
         return f"{head}, … ({len(names)} components)"
-    return ", ".join(f"{n}={float(v):.6g}" for n, v in zip(names, point))
+    return ", ".join(f"{n}={_coordinate(v)}" for n, v in zip(names, point))
 
 
 def _vector_point(text: str, names: list[str], option: str) -> np.ndarray:

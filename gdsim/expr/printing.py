@@ -6,6 +6,8 @@ typed back into gdsim and a derivation on screen reads the way a student writes 
 
 from __future__ import annotations
 
+import math
+
 import symengine as se
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
@@ -93,6 +95,20 @@ def _step_arg(e):
     return None
 
 
+def _too_long(e) -> bool:
+    """An exact number too long to print digit by digit (Python refuses more than 4,300 digits)."""
+    return any(int(v).bit_length() > 4096 for v in e.get_num_den())
+
+
+def _long_number_text(e) -> str:
+    """A very long exact number in scientific notation, read from its logarithm."""
+    num, den = (int(v) for v in e.get_num_den())
+    log = math.log10(abs(num)) - math.log10(den)
+    exponent = math.floor(log)
+    mantissa = 10 ** (log - exponent)
+    return f"{'-' if num < 0 else ''}{mantissa:.6g}e{exponent}"
+
+
 def _float_text(x: float) -> str:
     s = repr(float(x))
     return s[:-2] if s.endswith(".0") else s
@@ -138,6 +154,9 @@ class Printer:
                     return f"{head}_{{{tail}}}", ATOM
                 return rf"\mathit{{{name}}}", ATOM
             return name, ATOM
+        if isinstance(e, (se.Integer, se.Rational)) and _too_long(e):
+            text = _long_number_text(e)
+            return text, (NEG if text.startswith("-") else ATOM)
         if isinstance(e, se.Integer):
             n = int(e)
             return str(n), (ATOM if n >= 0 else NEG)

@@ -7,7 +7,10 @@ file, the key and the expected type.
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 
@@ -73,6 +76,27 @@ def _as_option_text(value) -> str:
     return str(value)
 
 
+def read_bounded(path: Path, limit: int, error) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; `error` (a GdsimError class) otherwise.
+
+    A FIFO would block until someone writes to it and a device such as /dev/zero never ends, so
+    only regular files are read, and never more than `limit` + 1 bytes of them.
+    """
+    # O_NONBLOCK: opening a FIFO that has no writer would otherwise block before fstat could refuse it.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise error(tr("{path}: is not a regular file (a pipe or a device cannot be read here)", path=str(path)))
+        os.set_blocking(fd, True)
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise error(tr("{path}: the file is larger than {limit} MB", path=str(path), limit=limit // (1024 * 1024)))
+    return raw
+
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a lab file is a page of text
+
+
 def read_toml(path: str) -> dict:
     p = Path(path)
     if not p.exists():
@@ -80,7 +104,9 @@ def read_toml(path: str) -> dict:
     if p.is_dir():
         raise ConfigError(tr("--config {path}: is a directory, not a TOML file", path=path))
     try:
-        raw = p.read_bytes()
+        raw = read_bounded(p, MAX_CONFIG_BYTES, ConfigError)
+    except ConfigError as e:
+        raise ConfigError(f"--config {e.message}") from None
     except OSError as e:
         raise ConfigError(tr("--config {path}: cannot be read ({reason})", path=path, reason=e.strerror)) from None
     try:
@@ -114,10 +140,16 @@ def load_config(path: str, command: str, schema: dict[str, type], elsewhere: fro
     merged: dict = {}
     # a command's own table wins over the shared top level
     for prefix, table in (("", shared), (f"{command}.", own)):
+        spelled: dict[str, str] = {}
         for key, value in table.items():
             if not prefix and key.replace("-", "_") not in schema and key.replace("-", "_") in elsewhere:
                 continue
-            merged[_check(path, prefix + key, key, value, schema)] = _convert(value, schema, key)
+            name = _check(path, prefix + key, key, value, schema)
+            if name in spelled:  # max-steps and max_steps are one option
+                raise ConfigError(tr("{path}: '{first}' and '{second}' set the same option; keep one",
+                                     path=path, first=prefix + spelled[name], second=prefix + key))
+            spelled[name] = key
+            merged[name] = _convert(value, schema, key)
     return merged
 
 
@@ -127,19 +159,32 @@ def _check(path: str, shown: str, key: str, value, schema: dict[str, type]) -> s
         known = ", ".join(sorted(k.replace("_", "-") for k in schema))
         raise ConfigError(tr("{path}: unknown key '{key}'; the keys for this command are: {known}", path=path, key=shown, known=known))
     kind = schema[name]
-    if kind is str and isinstance(value, (list, dict)) and value:
-        return name
+    if _has_non_finite(value):  # TOML reads 1e400 as inf; say so here, where the file is known
+        raise ConfigError(tr("{path}: key '{key}' must be a finite number, got {value}", path=path, key=shown,
+                             value=repr(value))[:300])
+    if kind is str and (isinstance(value, (list, dict)) and value or _is_number(value)):
+        return name  # start = 3 as start = "3" or [3]
     if not _accepts(kind, value):
         raise ConfigError(tr("{path}: key '{key}' must be {kind}, got {type} {value}", path=path, key=shown,
                                kind=_type_name(kind), type=type(value).__name__, value=repr(value))[:300])
     return name
 
 
+def _has_non_finite(value) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list):
+        return any(_has_non_finite(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    return False
+
+
 def _convert(value, schema, key):
     name = key.replace("-", "_")
     if schema.get(name) in (NUMBERS, VALUES):
         return _as_option_text(value)
-    if schema.get(name) is str and isinstance(value, (list, dict)):
+    if schema.get(name) is str and (isinstance(value, (list, dict)) or _is_number(value)):
         return _as_option_text(value)
     if schema.get(name) is float and isinstance(value, int):
         return float(value)

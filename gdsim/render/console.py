@@ -43,9 +43,16 @@ def make_console(stderr: bool = False):
     """A rich console; when piped, wide enough that no number is squeezed or ellipsised."""
     from rich.console import Console
 
+    class SafeConsole(Console):
+        """Text from the user (a column name, a lab file's value) is shown with its control and
+        bidirectional characters escaped: it cannot clear the screen or reorder a line."""
+
+        def render_str(self, text: str, **kwargs):
+            return super().render_str(escape_controls(text), **kwargs)
+
     tty = (sys.stderr if stderr else sys.stdout).isatty()
     no_color = not color_wanted() if not stderr else (os.environ.get("NO_COLOR", "") != "" or not tty)
-    return Console(
+    return SafeConsole(
         file=sys.stderr if stderr else sys.stdout,
         width=None if tty else 10_000,
         no_color=no_color,
@@ -54,6 +61,22 @@ def make_console(stderr: bool = False):
         emoji=False,
         soft_wrap=False,
     )
+
+
+def escape_controls(text: str) -> str:
+    """`text` for a multi-line output: line breaks and tabs kept, every other control or
+    formatting character (ESC, CR, U+202E...) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else escaped_char(c) for c in text)
+
+
+def escaped_char(c: str) -> str:
+    """One control or formatting character as the escape a reader can type back: \\n, \\x1b, \\u202e."""
+    if c in "\n\r\t":
+        return repr(c)[1:-1]
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def number_text(x, spec: str) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 
 from gdsim.engine.descend import Result, Settings, Step
 from gdsim.expr.printing import plain
+from gdsim.render.console import escape_controls
 from gdsim.render.machine import csv_cell, dumps, json_line, print_get, write
 
 
@@ -134,7 +135,8 @@ class MachineSink:
 
     def finish(self, stopped: bool) -> None:
         self.out.flush()
-        sys.stderr.write("".join(self.messages))
+        # A reason may quote a CSV column name: its control characters are shown escaped.
+        sys.stderr.write("".join(escape_controls(m) for m in self.messages))
 
     def close(self) -> None:
         pass

@@ -220,7 +220,7 @@ def summary_lines(function: Function, start: np.ndarray, result: Result, extra: 
                   width: int | None = None) -> list[str]:
     """The summary of one run; `width` (a terminal's) wraps the long lines between words."""
     names = function.variables
-    point = ", ".join(f"{v}={float(x):.10g}" for v, x in zip(names[:6], result.point))
+    point = ", ".join(f"{v}={_finite(float(x), '.10g')}" for v, x in zip(names[:6], result.point))
     if len(names) > 6:
         point += f", … ({len(names)} variables)"
     distance = float(np.linalg.norm(np.asarray(result.point, dtype=float) - start))

@@ -52,6 +52,8 @@ def get_path(doc: Any, path: str) -> Any:
             node = node[part]
         elif isinstance(node, list):
             try:
+                if not (part.isascii() and part.isdigit()):
+                    raise ValueError(part)  # runs.-1 would count from the end, which the message does not promise
                 i = int(part)
                 node = node[i]
             except (ValueError, IndexError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import sys
 
+from gdsim.render.console import escape_controls
 from gdsim.render.machine import csv_cell, dumps, json_line, print_get, write
 
 
@@ -49,7 +50,8 @@ class MachineSink:
             self.messages.append(f"{result.status}: {result.reason}\n")
 
     def finish(self, curves: dict, interrupted: bool) -> None:
-        sys.stderr.write("".join(self.messages))
+        # A reason may quote a CSV column name: its control characters are shown escaped.
+        sys.stderr.write("".join(escape_controls(m) for m in self.messages))
 
 
 class JsonSink(MachineSink):
