@@ -114,3 +114,9 @@ def test_get_takes_several_paths_one_line_each_in_the_order_given(gdsim_cli):
 def test_get_with_one_bad_path_prints_nothing(gdsim_cli):
     run = gdsim_cli("derive", "x^2", "--at", "1", "--get", "value,nothing_here")
     assert run.code == 2 and run.stdout == "" and "nothing_here" in run.stderr
+
+
+@pytest.mark.parametrize("run_length", [300, 5000])
+def test_a_long_run_of_superscripts_is_refused_like_a_long_number(gdsim_cli, run_length):
+    run = gdsim_cli("derive", "x" + "²" * run_length)
+    assert run.code == 2 and run.stderr.startswith("error: ") and "internal error" not in run.stderr

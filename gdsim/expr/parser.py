@@ -354,7 +354,7 @@ class _Parser:
         t = self.tok
         if t.kind == "sup":
             self.advance()
-            return Num(t.start, t.end, Fraction(int(t.text)), t.text)
+            return Num(t.start, t.end, _number(t, self.text), t.text)  # the same limits as typed digits
         if t.kind == "num":
             self.advance()
             return Num(t.start, t.end, _number(t, self.text), t.text)
