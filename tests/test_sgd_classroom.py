@@ -125,3 +125,26 @@ def test_short_weight_names_beside_short_columns_get_no_note(gdsim_cli, tmp_path
     data.write_text("x1,x2,y\n1,2,3\n2,3,5\n3,1,4\n")
     run = gdsim_cli("sgd", "--data", str(data), "--model", "w1*x1 + w2*x2 + b", "--format", "json", "--get", "result.status")
     assert run.code == 0 and run.stderr == ""
+
+
+@pytest.mark.parametrize("rows, columns", [(8, 3), (3, 20_001), (700, 800)])
+def test_the_largest_curvature_of_wide_or_tall_data_without_a_huge_matrix(rows, columns):
+    """A = u·vᵀ has AᵀA with one nonzero eigenvalue, |u|²·|v|² (small Gram, other side, power iteration)."""
+    import numpy as np
+
+    from gdsim.engine.sgd import _largest_gram_eigenvalue
+
+    u = np.linspace(1, 2, rows)
+    v = np.cos(np.arange(columns))
+    expected = float(u @ u) * float(v @ v)
+    assert _largest_gram_eigenvalue(np.outer(u, v)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_wide_unscaled_csv_diverges_with_a_hint_in_little_memory(run_gdsim, tmp_path):
+    data = tmp_path / "wide.csv"
+    columns = 20_000
+    data.write_text("\n".join([",".join(f"c{i}" for i in range(columns)) + ",y"] + [",".join(["1"] * (columns + 1))] * 3) + "\n")
+    run = run_gdsim("sgd", "--data", str(data), "--epochs", "1", "--format", "json", "--get", "result.reason")
+    assert run.code == 4
+    # 3 equal rows of 20,001 ones (with b): λ_max of the mse Hessian is 2·(1/3)·3·20,001
+    assert f"2/λ_max = {2 / (2 * 20_001):.3g}" in run.stdout

@@ -180,8 +180,32 @@ def stable_lr(model: Model, table: np.ndarray, loss: str = "mse") -> float | Non
         return None
     scale = _loss_scale(loss, table.shape[0])
     with np.errstate(all="ignore"):
-        top = float(np.linalg.eigvalsh(2.0 * scale * (design.T @ design))[-1])
+        top = 2.0 * scale * _largest_gram_eigenvalue(design)
     return 2.0 / top if math.isfinite(top) and top > 0 else None
+
+
+# The Gram matrix is only built up to this size; past it the largest eigenvalue comes from power
+# iteration with matrix-vector products (20,000 features must not ask for a 3 GB matrix).
+MAX_GRAM = 500
+
+
+def _largest_gram_eigenvalue(a: np.ndarray) -> float:
+    """λ_max of AᵀA, from the smaller of AᵀA and AAᵀ (the same nonzero eigenvalues)."""
+    rows, cols = a.shape
+    if min(rows, cols) <= MAX_GRAM:
+        gram = a.T @ a if cols <= rows else a @ a.T
+        return float(np.linalg.eigvalsh(gram)[-1])
+    v = np.ones(cols) / math.sqrt(cols)
+    top = 0.0
+    for _ in range(200):  # power iteration: λ_max to a few digits, enough for a hint
+        w = a.T @ (a @ v)
+        norm = float(np.linalg.norm(w))
+        if not math.isfinite(norm) or norm == 0.0:
+            return norm
+        v, previous, top = w / norm, top, norm
+        if abs(top - previous) <= 1e-6 * top:
+            break
+    return top
 
 
 def standardize(dataset: Dataset, target: str) -> tuple[Dataset, dict[str, dict[str, float]]]:
