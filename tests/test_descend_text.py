@@ -83,7 +83,14 @@ def test_wrapped_lines_fit_and_keep_every_word(words, width):
     text = " ".join(words)
     lines = wrap(text, width, indent="  ")
     assert all(cells(line) <= width for line in lines)
-    assert " ".join(line.strip() for line in lines).split() == words
+    assert "".join(line.strip().replace(" ", "") for line in lines) == "".join(words)  # nothing lost
+    if all(cells(w) <= width - 4 for w in words):  # every word fits a continuation line: none is cut
+        assert " ".join(line.strip() for line in lines).split() == words
+
+
+def test_a_word_wider_than_the_line_is_cut_at_the_edge():
+    lines = wrap("a aaaaaaa국국국국국", 20, indent="  ")  # 17 cells after a 4-cell hang would make 21
+    assert [cells(line) for line in lines] == [3, 19, 6]
 
 
 def test_a_table_leaves_out_columns_before_it_cuts_a_value():

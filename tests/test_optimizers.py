@@ -18,6 +18,8 @@ from gdsim.errors import OptionError
 from gdsim.optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
 
 DESCEND = json.loads((Path(__file__).parent / "fixtures" / "torch_descend.json").read_text())
+# The six rules of torch_descend.json; the later ones are tested in test_optim_round2.py.
+CLASSIC = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
 
 # function text: (f, ∇f), written out by hand from the formula.
@@ -87,8 +89,8 @@ def test_trajectory_matches_torch_optim(case):
 
 def test_fixture_covers_every_optimizer_on_every_function_with_and_without_defaults():
     covered = {(case["function"], case["optimizer"]) for case in DESCEND["cases"]}
-    assert covered == {(function, name) for function in FUNCTIONS for name in OPTIMIZERS}
-    for name in OPTIMIZERS:
+    assert covered == {(function, name) for function in FUNCTIONS for name in CLASSIC}
+    for name in CLASSIC:
         defaults = make_optimizer(name).hyper
         changed = {
             key
@@ -136,8 +138,8 @@ def test_defaults_are_the_documented_ones():
         "rmsprop": {"lr": 0.01, "alpha": 0.99, "eps": 1e-8},
         "adam": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
     }
-    assert OPTIMIZERS == ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-    assert DEFAULT_LR == {name: hyper["lr"] for name, hyper in expected.items()}
+    assert OPTIMIZERS[:6] == CLASSIC
+    assert {name: DEFAULT_LR[name] for name in CLASSIC} == {name: hyper["lr"] for name, hyper in expected.items()}
     for name, hyper in expected.items():
         optimizer = make_optimizer(name)
         assert optimizer.name == name
@@ -145,7 +147,7 @@ def test_defaults_are_the_documented_ones():
         assert list(optimizer.hyper) == HYPER_KEYS[name]  # lr first
 
 
-@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("name", CLASSIC)
 def test_unused_hyper_parameters_are_ignored_and_not_listed(name):
     everything = {"lr": 0.05, "momentum": 0.5, "alpha": 0.8, "beta1": 0.7, "beta2": 0.95, "eps": 1e-6}
     assert make_optimizer(name, **everything).hyper == {key: everything[key] for key in HYPER_KEYS[name]}
@@ -190,8 +192,8 @@ def test_a_hyper_parameter_that_is_not_a_number_is_refused():
 
 def test_unknown_optimizer_is_refused_listing_the_names():
     with pytest.raises(OptionError) as error:
-        make_optimizer("lbfgs")
-    assert "lbfgs" in error.value.message
+        make_optimizer("bfgs")
+    assert "bfgs" in error.value.message
     assert all(name in error.value.message for name in OPTIMIZERS)
 
 
@@ -199,7 +201,7 @@ def test_optimizer_names_ignore_case_and_spaces():
     assert make_optimizer(" Adam ").name == "adam"
 
 
-@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("name", CLASSIC)
 def test_init_and_update_leave_their_inputs_alone_for_any_shape(name):
     optimizer = make_optimizer(name)
     params = np.arange(6.0).reshape(2, 3)

@@ -21,13 +21,19 @@ from gdsim.i18n import tr
 class Options:
     expression: str | None = argument("The function to walk down, e.g. \"x**2 + y**2\".")
     start: str | None = option("--start", help="Start point: x=1,y=-2, 1,-2 or 3 for every variable (default: 1 for every variable).")
-    optimizer: str = option("--optimizer", "-o", default="gd", help="gd (default), momentum, nesterov, adagrad, rmsprop, adam; a comma list compares them.")
+    optimizer: str = option("--optimizer", "-o", default="gd", help="gd (default), momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, radam, adadelta, adamax, lion, newton, lbfgs; a comma list compares them.")
     lr: str | None = option("--lr", kind=NUMBERS, help="Learning rate (the stride); a comma list compares them. Default 0.1 for gd/momentum/nesterov, else torch's.")
     momentum: float | None = option("--momentum", help="Momentum μ for momentum and nesterov (default 0.9).")
     alpha: float | None = option("--alpha", help="RMSprop's smoothing constant (default 0.99).")
     beta1: float | None = option("--beta1", help="Adam's β1 (default 0.9).")
     beta2: float | None = option("--beta2", help="Adam's β2 (default 0.999).")
-    eps: float | None = option("--eps", help="ε of adagrad (1e-10), rmsprop and adam (1e-8).")
+    eps: float | None = option("--eps", help="ε of adagrad (1e-10), adadelta (1e-6), rmsprop and the adam family (1e-8).")
+    weight_decay: float | None = option("--weight-decay", help="Weight decay of adamw (1e-2), lion (1e-3), nadam, radam, adadelta, adamax (0).")
+    momentum_decay: float | None = option("--momentum-decay", help="NAdam's momentum decay ψ (default 4e-3).")
+    rho: float | None = option("--rho", help="Adadelta's ρ (default 0.9).")
+    history: int | None = option("--history", help="How many (s, y) pairs lbfgs keeps (default 100).")
+    line_search: str | None = option("--line-search", help="none (default), armijo (for gd: halve the stride until f falls enough) or strong_wolfe (for lbfgs, as torch's).")
+    schedule: str | None = option("--schedule", help="The lr schedule, NAME[:key=value,...]: constant (default), step, multistep, exponential, cosine, cosine_restarts, linear, polynomial.")
     tol: float = option("--tol", default=1e-6, help="Converged when ‖∇f‖ ≤ tol (default 1e-6).")
     ftol: float = option("--ftol", default=0.0, help="When > 0, also converged when |f(k) - f(k-1)| ≤ ftol.")
     max_steps: int = option("--max-steps", default=1000, help="Stop after this many updates (default 1000).")
@@ -51,7 +57,7 @@ def register(app: typer.Typer, only: str | None = None) -> None:
     app.command("descend")(typer_callback(Options, "descend", descend, DOC))
 
 
-DOC = "Walk downhill: run gradient descent (or momentum, nesterov, adagrad, rmsprop, adam) step by step."
+DOC = "Walk downhill: run gradient descent (or momentum, adam, newton, lbfgs, ...) step by step."
 
 
 def descend(opts: Options, source: dict[str, str]) -> None:
@@ -67,9 +73,9 @@ def descend(opts: Options, source: dict[str, str]) -> None:
         raise OptionError(tr("--delay must be between 0 and 60 seconds, got {value}", value=opts.delay))
 
     from gdsim.cli.options import load_function
-    from gdsim.engine.descend import check_settings
+    from gdsim.engine.descend import check_optimizer, check_settings
     from gdsim.expr.points import parse_number, parse_point
-    from gdsim.optim import HYPER_PARAMETERS, make_optimizer
+    from gdsim.optim import HYPER_PARAMETERS, check_line_search, make_optimizer, uses_line_search
 
     function = load_function(opts.expression, opts.dim)
     from gdsim.render.scene import View, check_map_style, check_window_names, parse_window
@@ -95,7 +101,14 @@ def descend(opts: Options, source: dict[str, str]) -> None:
     names = [n.strip() for n in str(opts.optimizer).split(",")]
     lrs = [None] if opts.lr is None else [parse_number(x, "--lr") for x in str(opts.lr).split(",")]
     hyper = {k: getattr(opts, k) for k in HYPER_PARAMETERS}
-    optimizers = [make_optimizer(name, lr=rate, **hyper) for name in names for rate in lrs]
+    search = check_line_search(opts.line_search)
+    if not any(uses_line_search(name, search) for name in names):
+        raise OptionError(tr("--line-search {search} works with {owner} only, not with {names}", search=search,
+                             owner="gd" if search == "armijo" else "lbfgs", names=", ".join(names)))
+    optimizers = [make_optimizer(name, lr=rate, schedule=opts.schedule, line_search=search, **hyper)
+                  for name in names for rate in lrs]
+    for optimizer in optimizers:
+        check_optimizer(function, optimizer)
 
     if fmt == "json":
         _check_json_size(settings.max_steps, opts.every, function.dimension, len(optimizers))

@@ -83,8 +83,14 @@ def execute(opts, fmt: str) -> int:
     view = View(window, check_map_style(opts.map))
     # Comma lists in --optimizer and --lr compare every combination, as descend does.
     lrs = [None] if opts.lr is None else [parse_number(x, "--lr") for x in str(opts.lr).split(",")]
-    optimizers = [make_optimizer(name.strip(), lr=rate, **{k: getattr(opts, k) for k in HYPER_PARAMETERS})
+    optimizers = [make_optimizer(name.strip(), lr=rate, schedule=opts.schedule,
+                                 **{k: getattr(opts, k, None) for k in HYPER_PARAMETERS})
                   for name in str(opts.optimizer).split(",") for rate in lrs]
+    for optimizer in optimizers:
+        if optimizer.needs == "function":
+            from gdsim.errors import OptionError
+
+            raise OptionError(tr("--optimizer {name} needs more of the loss than a minibatch gradient (its Hessian, or its value at trial points); use it with gdsim descend", name=optimizer.name))
     optimizer = optimizers[0]
     sizes = _batch_sizes(opts, dataset.samples)
     # One run per (optimizer, batch size); a label names what differs between the runs.

@@ -21,7 +21,7 @@ from gdsim.optim import HYPER_PARAMETERS
 
 # descend's options that mean the same here; its per-step display (--every, --delay) does not apply.
 SHARED = ("expression", "start", "optimizer", "tol", "ftol", "max_steps", "bound", "plot", "format", "get",
-          "preset", "config", "lang", "save_plot", "dim")
+          "preset", "config", "lang", "save_plot", "dim", "schedule", "line_search")
 SWEPT = ("lr", *HYPER_PARAMETERS)
 # (FROM:TO:N, not A:B:N, in --help: its renderer reads ":B:" as an emoji code)
 SWEEP_HELP = " Sweep it: FROM:TO:N (N values; --log spaces them geometrically) or a comma list."
@@ -81,21 +81,27 @@ def sweep(opts, source: dict[str, str]) -> None:
 
     from gdsim.cli.options import load_function
     from gdsim.engine import sweep as engine
-    from gdsim.engine.descend import check_settings
+    from gdsim.engine.descend import check_optimizer, check_settings
     from gdsim.expr.points import parse_number, parse_point
-    from gdsim.optim import make_optimizer
+    from gdsim.optim import check_line_search, make_optimizer, uses_line_search
 
     name = str(opts.optimizer).strip().lower()
     make_optimizer(name)  # an unknown optimizer is refused before the values are read
+    search = check_line_search(opts.line_search)
+    if not uses_line_search(name, search):
+        raise OptionError(tr("--line-search {search} works with {owner} only, not with {names}", search=search,
+                             owner="gd" if search == "armijo" else "lbfgs", names=name))
     parameter = _swept_parameter(opts, name)
     flag = "--" + parameter.replace("_", "-")
     values = [_whole(parameter, v) for v in engine.values(_text(getattr(opts, parameter)), flag, log=opts.log)]
     fixed = {p: _whole(p, parse_number(_text(getattr(opts, p)), "--" + p.replace("_", "-")))
              for p in SWEPT if p != parameter and getattr(opts, p) is not None}
-    optimizers = [make_optimizer(name, **{**fixed, parameter: v}) for v in values]  # every value checked before any run
+    optimizers = [make_optimizer(name, schedule=opts.schedule, line_search=search, **{**fixed, parameter: v})
+                  for v in values]  # every value checked before any run
 
     function = load_function(opts.expression, opts.dim)
     settings = check_settings(opts.tol, opts.ftol, opts.max_steps, opts.bound)
+    check_optimizer(function, optimizers[0])
     if opts.start is not None:
         start = parse_point(str(opts.start), function.variables, option="--start", vector=function.is_vector)
     else:

@@ -15,7 +15,7 @@ import numpy as np
 from gdsim.errors import GdsimError, OptionError
 from gdsim.expr.function import Function, hessian_is_affordable
 from gdsim.i18n import tr
-from gdsim.optim import Optimizer
+from gdsim.optim import Optimizer, Oracle, step_lr
 from gdsim.expr.points import format_point
 from gdsim.engine.stationary import stationary_kind
 
@@ -24,6 +24,8 @@ DEFAULT_MAX_STEPS = 1000
 DEFAULT_BOUND = 1e8
 MAX_STEPS_LIMIT = 100_000_000
 MAX_HINT_DIMENSION = 20
+#: newton computes the full n×n Hessian at every step; beyond this many variables it is refused.
+NEWTON_MAX_DIMENSION = 200
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Step:
     gradient: np.ndarray
     gradient_norm: float
     update: np.ndarray | None  # x_{k+1} - x_k; None at the last point
+    lr: float | None = None  # the step length of that update: the lr, the schedule's, or a line search's
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Result:
     gradient_norm: float
     stationary: str | None = None  # converged only: minimum, maximum, saddle or degenerate (stationary.kind)
     cause: str | None = None  # what ended a divergence: "bound", "undefined" (left f's domain) or "overflow"
+    notes: tuple[Reason, ...] = ()  # what the optimizer has to say about the run (e.g. newton's modified steps)
 
     @property
     def exit_code(self) -> int:
@@ -132,6 +136,13 @@ def stability_hint(function: Function, start: np.ndarray, optimizer: Optimizer) 
     return Reason("try a smaller --lr than {lr}", {"lr": f"{lr:g}"})
 
 
+def check_optimizer(function: Function, optimizer: Optimizer) -> None:
+    """Refuse, before any output, a run the optimizer cannot make on this function."""
+    if optimizer.name == "newton" and function.dimension > NEWTON_MAX_DIMENSION:
+        raise OptionError(tr("newton needs the full {n}×{n} Hessian at every step, which gdsim computes only up to {limit} variables; use lbfgs, which needs only gradients",
+                             n=f"{function.dimension:,}", limit=NEWTON_MAX_DIMENSION))
+
+
 def _hint(function: Function, start: np.ndarray, optimizer: Optimizer, k: int, at_start: Reason) -> Reason:
     """At step 0 no step was taken, so the learning rate is not to blame: the start is."""
     return at_start if k == 0 else stability_hint(function, start, optimizer)
@@ -143,6 +154,14 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
     point = np.array(start, dtype=float)
     state = optimizer.init(point)
     value_and_gradient = function.value_and_gradient
+    # Rules that need more than the gradient get an Oracle: the point, and f, ∇f and H anywhere.
+    ask = (value_and_gradient, function.value, function.hessian) if optimizer.needs == "function" else ()
+    fixed_lr = None if optimizer.lr_varies else float(optimizer.hyper["lr"])
+
+    def end(*args, **fields) -> Result:
+        notes = optimizer.remark(state) if optimizer.remark else ()
+        return Result(*args, **fields, notes=tuple(Reason(template, values) for template, values in notes))
+
     previous_value = math.nan
     k = 0
     while True:
@@ -160,7 +179,7 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             hint = _hint(function, start, optimizer, k, Reason("choose a --start inside it, or a larger --bound", {}))
             reason = Reason("step {k}: a coordinate went beyond --bound {bound} ({where}); {hint}",
                             {"k": k, "bound": f"{settings.bound:g}", "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm, cause="bound")
+            yield end("diverged", reason, k, point, value, norm, cause="bound")
             return
         if not math.isfinite(value) or not math.isfinite(norm):
             yield Step(k, point, value, gradient, norm, None)
@@ -175,24 +194,24 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
                     hint = Reason("{cause}; {hint}", {"cause": cause, "hint": hint})
                 reason = Reason("step {k}: f or its slope is no longer a finite number at {where}; {hint}",
                                 {"k": k, "where": format_point(names, point), "hint": hint})
-            yield Result("diverged", reason, k, point, value, norm, cause=kind)
+            yield end("diverged", reason, k, point, value, norm, cause=kind)
             return
         if norm <= settings.tol:
             yield Step(k, point, value, gradient, norm, None)
-            yield Result("converged", Reason("flat ground: ‖∇f‖ = {norm} ≤ --tol {tol} at step {k}",
-                                             {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm,
-                         stationary=stationary_kind(function, point, gradient))
+            yield end("converged", Reason("flat ground: ‖∇f‖ = {norm} ≤ --tol {tol} at step {k}",
+                                          {"norm": f"{norm:.3g}", "tol": f"{settings.tol:g}", "k": k}), k, point, value, norm,
+                      stationary=stationary_kind(function, point, gradient))
             return
         if settings.ftol > 0 and k > 0 and abs(value - previous_value) <= settings.ftol:
             yield Step(k, point, value, gradient, norm, None)
             change = abs(value - previous_value)
-            yield Result("converged", Reason("f stopped changing: |f(k) - f(k-1)| = {change} ≤ --ftol {ftol} at step {k}",
-                                             {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm,
-                         stationary=stationary_kind(function, point, gradient))
+            yield end("converged", Reason("f stopped changing: |f(k) - f(k-1)| = {change} ≤ --ftol {ftol} at step {k}",
+                                          {"change": f"{change:.3g}", "ftol": f"{settings.ftol:g}", "k": k}), k, point, value, norm,
+                      stationary=stationary_kind(function, point, gradient))
             return
         if k >= settings.max_steps:
             yield Step(k, point, value, gradient, norm, None)
-            yield Result(
+            yield end(
                 "max_steps",
                 Reason("stopped after --max-steps {n} updates with ‖∇f‖ = {norm} still above --tol {tol}",
                        {"n": settings.max_steps, "norm": f"{norm:.3g}", "tol": f"{settings.tol:g}"}),
@@ -200,9 +219,12 @@ def run(function: Function, start: np.ndarray, optimizer: Optimizer, settings: S
             )
             return
         with np.errstate(all="ignore"):
-            update, state = optimizer.update(gradient, state)
+            if optimizer.needs == "gradient":
+                update, state = optimizer.update(gradient, state)
+            else:
+                update, state = optimizer.update(gradient, state, Oracle(point, value, *ask))
             new_point = point + update
-        yield Step(k, point, value, gradient, norm, update)
+        yield Step(k, point, value, gradient, norm, update, step_lr(optimizer, state) if fixed_lr is None else fixed_lr)
         previous_value = value
         point = new_point
         k += 1

@@ -17,7 +17,7 @@ from gdsim.engine.data import Dataset
 from gdsim.errors import DataError, DomainError, OptionError, PointError
 from gdsim.expr.function import check_compile_size, compile_functions, derivative, parse
 from gdsim.i18n import tr
-from gdsim.optim import Optimizer
+from gdsim.optim import Optimizer, Oracle
 
 LOSSES = ("mse", "sse")
 # The most minibatch updates one run may take (as descend's --max-steps): a typo such as
@@ -361,6 +361,7 @@ def _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, s
     total = epochs * per_epoch
     rng = np.random.default_rng(seed)
     state = optimizer.init(theta)
+    plain = optimizer.needs == "gradient"
 
     theta.flags.writeable = False
     last = SgdStep(0, 0, 0, theta, None, start_loss)
@@ -386,7 +387,10 @@ def _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, s
                         epoch_rows = table[rng.permutation(samples)] if shuffle else table
                     rows = epoch_rows[batch * batch_size : (batch + 1) * batch_size]
                     batch_loss, gradient = model.loss_and_gradient(theta, rows, loss)
-                    updates, state = optimizer.update(gradient, state)
+                    if plain:
+                        updates, state = optimizer.update(gradient, state)
+                    else:  # weight decay reads the parameters
+                        updates, state = optimizer.update(gradient, state, Oracle(theta, batch_loss))
                     new_theta = theta + updates
                     # One cheap test per step: a nan or inf anywhere makes this sum non-finite.
                     if not math.isfinite(batch_loss + new_theta.sum()):

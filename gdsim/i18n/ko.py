@@ -439,6 +439,43 @@ KO: dict[str, str] = {
     "{path}: no such lab file": "{path}: 그런 실습 파일이 없습니다",
     "{source}: key '{key}' is not a usable answer-file key (no spaces, =, # or quotes)": "{source}: 키 '{key}': 답안 파일의 키로 쓸 수 없습니다 (공백, =, #, 따옴표는 안 됨)",
     "{source}: key '{key}' translates an answer key the lab does not have": "{source}: 키 '{key}': 실습에 없는 답안 키를 번역하고 있습니다",
+    # more optimizers, line searches and schedules
+    "--line-search must be one of {choices}, got {value}": "--line-search는 {choices} 중 하나여야 합니다 (받은 값: {value})",
+    "--line-search {search} works with {owner} only, not with {names}": "--line-search {search}은(는) {owner}에서만 쓸 수 있습니다 ({names}에는 쓸 수 없음)",
+    "{option} must be a finite number >= 0, got {value}": "{option}: 0 이상의 유한한 수여야 합니다 (받은 값: {value})",
+    "newton needs the full {n}×{n} Hessian at every step, which gdsim computes only up to {limit} variables; use lbfgs, which needs only gradients":
+        "newton은 매 걸음마다 {n}×{n} 헤시안 전체가 필요한데, gdsim은 변수가 최대 {limit}개일 때까지만 계산합니다. 기울기만 쓰는 lbfgs를 사용하세요",
+    "--schedule: '{name}' is not a schedule; use one of {choices}": "--schedule: '{name}' 스케줄은 없습니다. 다음 중 하나를 쓰세요: {choices}",
+    "--schedule {name}: '{item}' is not key=value, e.g. {example}": "--schedule {name}: '{item}'은(는) key=value 형식이 아닙니다. 예: {example}",
+    "--schedule {name}: unknown key '{key}'; its keys are {keys}": "--schedule {name}: 알 수 없는 키 '{key}'. 쓸 수 있는 키: {keys}",
+    "--schedule {name}: {key} is given twice": "--schedule {name}: {key}이(가) 두 번 주어졌습니다",
+    "--schedule {name}: {key} must be {what}, got '{value}'": "--schedule {name}: {key}의 값 '{value}'이(가) 올바르지 않습니다. 필요한 값: {what}",
+    "--schedule {name} needs {key}, e.g. {example}": "--schedule {name}에는 {key} 값이 필요합니다. 예: {example}",
+    "a whole number >= 1": "1 이상의 정수",
+    "a positive finite number": "양의 유한한 수",
+    "a finite number >= 0": "0 이상의 유한한 수",
+    "a number in (0, 1]": "(0, 1] 범위의 수",
+    "a number in [0, 1]": "[0, 1] 범위의 수",
+    "whole numbers >= 1 separated by ; (e.g. 30;60;90)": ";로 구분한 1 이상의 정수들 (예: 30;60;90)",
+    "note: {note}": "참고: {note}",
+    "--optimizer {name} needs more of the loss than a minibatch gradient (its Hessian, or its value at trial points); use it with gdsim descend":
+        "--optimizer {name}에는 미니배치 기울기보다 더 많은 정보(헤시안, 또는 시험 지점에서의 손실 값)가 필요합니다. gdsim descend에서 사용하세요",
+    "Armijo line search: at {n} of the steps (first at step {k}) even {max} halvings of --lr {lr} gave no sufficient decrease, and the tiny step was taken anyway; the slope there may not be the slope of f (a kink, or rounding)":
+        "Armijo 선 탐색: {n}개의 걸음에서 (처음은 {k}번째 걸음) --lr {lr}을(를) {max}번 절반으로 줄여도 충분히 내려가지 않아, 아주 작은 걸음을 그대로 내디뎠습니다. 그곳의 기울기가 f의 실제 기울기가 아닐 수 있습니다 (꺾인 점이나 반올림 오차)",
+    "Armijo line search: the stride was halved {n} times in {m} steps, starting each step from --lr {lr}":
+        "Armijo 선 탐색: 매 걸음 --lr {lr}에서 시작하여, {m}걸음 동안 보폭을 모두 {n}번 절반으로 줄였습니다",
+    "newton: the Hessian was not positive definite at {n} of the {m} steps (first at step {k}; smallest eigenvalue {low}). There each eigenvalue λ was replaced by max(|λ|, 1e-8), so the step points downhill (saddle-free Newton) instead of towards the saddle or the top":
+        "newton: {m}걸음 중 {n}걸음에서 헤시안이 양의 정부호가 아니었습니다 (처음은 {k}번째 걸음, 가장 작은 고윳값 {low}). 그곳에서는 각 고윳값 λ를 max(|λ|, 1e-8)로 바꾸어, 걸음이 안장점이나 봉우리 쪽이 아니라 내리막을 향하게 했습니다 (saddle-free Newton)",
+    "newton: the Hessian was not a finite number at {n} of the steps; a plain gradient step -lr·∇f was taken there":
+        "newton: {n}개의 걸음에서 헤시안이 유한한 수가 아니어서, 그곳에서는 보통의 경사하강 걸음 -lr·∇f를 내디뎠습니다",
+    "lbfgs: from step {k} on the strong-Wolfe line search found no lower point and the hiker has not moved since ({n} of the {m} steps). This is torch's LBFGS with max_iter=1, which gdsim follows: its search makes a single trial at x + t·d and keeps x unless f is lower there, and the next step tries the very same point again, so the run cannot move on; --line-search none does":
+        "lbfgs: {k}번째 걸음부터 strong-Wolfe 선 탐색이 더 낮은 점을 찾지 못해 등산객이 그 뒤로 움직이지 않았습니다 ({m}걸음 중 {n}걸음). 이는 gdsim이 따르는 torch의 LBFGS(max_iter=1) 동작입니다: 탐색은 x + t·d에서 한 번만 시험하고 그곳의 f가 더 낮지 않으면 x에 머물며, 다음 걸음도 똑같은 점을 다시 시험하므로 더 나아갈 수 없습니다. --line-search none을 쓰면 나아갑니다",
+    "lbfgs: at {n} of the {m} steps (first at step {k}) the strong-Wolfe line search found no lower point and the hiker stayed where it was (torch's LBFGS with max_iter=1 makes a single trial at x + t·d and keeps x unless f is lower there)":
+        "lbfgs: {m}걸음 중 {n}걸음에서 (처음은 {k}번째 걸음) strong-Wolfe 선 탐색이 더 낮은 점을 찾지 못해 등산객이 제자리에 머물렀습니다 (torch의 LBFGS(max_iter=1)는 x + t·d에서 한 번만 시험하고, 그곳의 f가 더 낮지 않으면 x에 머뭅니다)",
+    "lbfgs: at {n} of the steps the L-BFGS direction was not downhill enough (∇f·d > -1e-9, torch's tolerance_change) and no step was taken":
+        "lbfgs: {n}개의 걸음에서 L-BFGS 방향이 충분히 내리막이 아니어서 (∇f·d > -1e-9, torch의 tolerance_change) 걸음을 내딛지 않았습니다",
+    "lbfgs: from step {k} on the L-BFGS direction was not downhill enough (∇f·d > -1e-9, torch's tolerance_change) and no step was taken ({n} of the {m} steps); the next steps see the same gradient and the same direction, so the run cannot move on (torch's LBFGS stays there too): a larger --tol ends the run there":
+        "lbfgs: {k}번째 걸음부터 L-BFGS 방향이 충분히 내리막이 아니어서 (∇f·d > -1e-9, torch의 tolerance_change) 걸음을 내딛지 않았습니다 ({m}걸음 중 {n}걸음). 다음 걸음도 같은 기울기와 같은 방향을 보므로 더 나아갈 수 없습니다 (torch의 LBFGS도 그곳에 머뭅니다). 더 큰 --tol을 주면 그곳에서 실행이 끝납니다",
     # sweep
     "--optimizer: a sweep runs one optimizer, got '{value}'; sweep a hyper-parameter instead": "--optimizer: 스윕은 옵티마이저 하나로 실행합니다. 받은 값은 '{value}' 입니다. 대신 하이퍼파라미터 하나를 스윕하세요",
     "Each row is one descend: stop on flat ground (‖∇f‖ ≤ {tol}) or after {max_steps} updates.": "각 행은 descend 한 번입니다: 평평한 곳(‖∇f‖ ≤ {tol})에서 멈추거나 {max_steps}번 갱신한 뒤 멈춥니다.",
@@ -565,4 +602,5 @@ KO: dict[str, str] = {
     "--ask: '{value}' is not slope, point or slope,point": "--ask: '{value}' 값은 slope, point, slope,point 중 하나가 아닙니다",
     "give a function, e.g. gdsim practice \"x^2\" --start 3 --lr 0.1": "함수를 주세요. 예: gdsim practice \"x^2\" --start 3 --lr 0.1",
     "(press Enter for each next step; Ctrl-C stops)": "(다음 걸음은 Enter 키, 멈추려면 Ctrl-C)",
+    "--schedule constant takes no keys, got '{rest}'": "--schedule constant에는 키를 줄 수 없습니다 (받은 값: '{rest}')",
 }

@@ -68,3 +68,41 @@ def rmsprop(lr: float, alpha: float, eps: float) -> Optimizer:
         return (neg_lr * gradient) / avg, RMSpropState(square_avg)
 
     return Optimizer("rmsprop", {"lr": lr, "alpha": alpha, "eps": eps}, init, update)
+
+
+class AdadeltaState(NamedTuple):
+    """Running averages of the squared gradients (v) and of the squared steps (u), per coordinate."""
+
+    square_avg: np.ndarray
+    acc_delta: np.ndarray
+
+
+def adadelta(lr: float, rho: float, eps: float, weight_decay: float) -> Optimizer:
+    """Adadelta (torch.optim.Adadelta, Zeiler 2012).
+
+        g ← g + wd·x
+        v ← ρ·v + (1−ρ)·g²
+        δ = (√(u + eps) / √(v + eps))·g            (eps inside both roots; u from the last step)
+        u ← ρ·u + (1−ρ)·δ²
+        x ← x − lr·δ
+
+    The step carries its own units (√u/√v times g), so Zeiler's method has no learning rate;
+    torch keeps lr as a plain factor, 1 by default. No bias correction: u starts at 0, so the
+    first steps are about √eps/|g|·g long and grow from there.
+    """
+    neg_lr = -lr
+    one_minus_rho = 1 - rho
+
+    def init(params: np.ndarray) -> AdadeltaState:
+        return AdadeltaState(np.zeros(np.shape(params)), np.zeros(np.shape(params)))
+
+    def update(gradient: np.ndarray, state: AdadeltaState, oracle) -> tuple[np.ndarray, AdadeltaState]:
+        if weight_decay != 0:
+            gradient = gradient + weight_decay * oracle.point
+        square_avg = state.square_avg * rho + (one_minus_rho * gradient) * gradient
+        delta = (np.sqrt(state.acc_delta + eps) / np.sqrt(square_avg + eps)) * gradient
+        acc_delta = state.acc_delta * rho + (one_minus_rho * delta) * delta
+        return neg_lr * delta, AdadeltaState(square_avg, acc_delta)
+
+    return Optimizer("adadelta", {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay}, init, update,
+                     needs="point")

@@ -53,6 +53,7 @@ def step_doc(s: Step, function) -> dict:
         "gradient": named(function, s.gradient),
         "gradient_norm": float(s.gradient_norm),
         "update": named(function, s.update) if s.update is not None else None,
+        "lr": s.lr,
     }
 
 
@@ -66,6 +67,8 @@ def result_doc(r: Result, function, preset=None) -> dict:
         "gradient_norm": float(r.gradient_norm),
         "stationary": r.stationary,
     }
+    if r.notes:
+        doc["notes"] = [str(note) for note in r.notes]
     near = nearest(preset, doc["point"])
     if near is not None:
         minimum, distance = near

@@ -40,8 +40,9 @@ class Columns:
     """
 
     def __init__(self, function: Function, optimizer_name: str, lr: float, terminal: int | None = None,
-                 max_steps: int = 0):
+                 max_steps: int = 0, lr_column: bool = False):
         self.names = list(function.variables)
+        self.lr_column = lr_column  # only when the lr can change from step to step (a schedule, a line search)
         self.one = len(self.names) == 1
         self.gd = optimizer_name == "gd"
         self.lr = lr
@@ -105,7 +106,7 @@ class Columns:
             cols += [f"∂f/∂{v}" for v in self.names] if "partials" not in self.drop else []
             cols += ["‖∇f‖"]
             cols += [f"Δ{v}" for v in self.names] if self.updates else []
-        return cols
+        return (["lr"] if self.lr_column else []) + cols
 
     def _width(self, title: str) -> int:
         return self.down_w if self.one and title == tr("downhill") else max(self.w, cells(title))
@@ -145,6 +146,7 @@ class Columns:
                 values[v] = s.point[i]
                 values[f"∂f/∂{v}"] = s.gradient[i]
                 values[f"Δ{v}"] = upd[i] if upd is not None else None
+        values["lr"] = s.lr
         parts = [ljust(values[t], self.down_w) if isinstance(values[t], str) else fit_number(values[t], self._width(t), self.digits)
                  for t in self.titles()]
         return self._join(str(s.step).rjust(self.step_w), parts)
@@ -228,6 +230,7 @@ def summary_lines(function: Function, start: np.ndarray, result: Result, extra: 
     lines = [
         headline(result),
         tr("why: {reason}", reason=reason),
+        *(tr("note: {note}", note=note.render(tr)) for note in getattr(result, "notes", ())),
         tr("steps taken (updates applied): {k}", k=result.steps),
         tr("final point: {p}", p=point),
         tr("f there: {v}   ‖∇f‖ there: {g}", v=_finite(result.value, ".10g"), g=_finite(result.gradient_norm, ".3g")),
@@ -326,8 +329,13 @@ class PlotRecorder:
         keep.add(s)
 
 
+def hyper_text(hyper: dict) -> str:
+    """k=v, ... with numbers in :g (a schedule or a line search is a word)."""
+    return ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in hyper.items())
+
+
 def optimizer_line(opt) -> str:
-    params = ", ".join(f"{k}={v:g}" for k, v in opt.hyper.items())
+    params = hyper_text(opt.hyper)
     return tr("optimizer: {name} ({params})", name=opt.name, params=params)
 
 
@@ -390,7 +398,7 @@ class TextSink:
         for line in wrap(tr("Each row: feel the slope (∇f), step downhill by the update, repeat; stop on flat ground (‖∇f‖ ≤ {tol}).",
                             tol=f"{self.settings.tol:g}"), width, hang=""):
             self.say(line, "dim")
-        columns = Columns(self.function, opt.name, opt.hyper["lr"], width, self.settings.max_steps)
+        columns = Columns(self.function, opt.name, opt.hyper["lr"], width, self.settings.max_steps, lr_column=opt.lr_varies)
         if columns.left_out:
             self.left_out(columns.left_out, width)
         self.stream = StepStream(self.console, columns, terminal=width is not None, width=width, delay=self.delay,
@@ -485,6 +493,9 @@ class TextSink:
                     from gdsim.render.stationary_text import stationary_text
 
                     for line in wrap(f"{label}: {stationary_text(r.stationary)}", width, indent="  ", hang="    "):
+                        self.say(line, "dim")
+                for note in r.notes:
+                    for line in wrap(f"{label}: {note.render(tr)}", width, indent="  ", hang="    "):
                         self.say(line, "dim")
         if self.plot and not stopped:
             color = color_wanted()

@@ -70,6 +70,16 @@ def wrap(text: str, width: int | None, indent: str = "", hang: str | None = None
         elif cells(line) + len(gap) + cells(word) > width:
             lines.append(line)
             line, gap = hang, ""
+        # A word wider than a whole line (a long path or number) is cut where the line ends.
+        while cells(line) + len(gap) + cells(word) > width and cells(line) + len(gap) < width:
+            room = width - cells(line) - len(gap)
+            cut = 0
+            while cut < len(word) and cells(word[: cut + 1]) <= room:
+                cut += 1
+            if cut == 0:
+                break
+            lines.append(line + gap + word[:cut])
+            line, gap, word = hang, "", word[cut:]
         line += gap + word
         fresh = False
     lines.append(line)

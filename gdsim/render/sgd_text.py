@@ -103,7 +103,9 @@ def intro(console, dataset, model, opts, optimizer, truth, sizes, scaling=None, 
     if scaling:
         say(tr("features standardized (mean 0, standard deviation 1): {cols}",
                cols=", ".join(f"{c} = ({c} - {s['mean']:.4g}) / {s['std']:.4g}" for c, s in scaling.items())))
-    params = ", ".join(f"{k}={v:g}" for k, v in optimizer.hyper.items())
+    from gdsim.render.descend_text import hyper_text
+
+    params = hyper_text(optimizer.hyper)
     if len(optimizers) > 1:
         params = "; ".join(f"{o.name} lr={o.hyper.get('lr'):g}" for o in optimizers)
     order = tr("shuffled every epoch (seed {s})", s=opts.seed) if opts.shuffle else tr("in file order")

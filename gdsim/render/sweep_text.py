@@ -68,7 +68,7 @@ def show(doc: dict, function, *, plot_wanted: bool = True) -> None:
         start_text += f", … ({len(names)} variables)"
     say(console, tr("start: {p}", p=start_text) + ("   (" + tr("no --start given: every variable starts at 1") + ")"
                                                      if doc["start_source"] == "default" else ""))
-    fixed = ", ".join(f"{k}={v:g}" for k, v in doc["optimizer"].items() if k != "name")
+    fixed = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in doc["optimizer"].items() if k != "name")
     values = doc["values"]
     name = doc["optimizer"]["name"] + (f" ({fixed})" if fixed else "")
     say(console, tr("optimizer: {name}; {parameter} swept over {n} values from {a} to {b}, each run from the same start",
