@@ -25,7 +25,7 @@ import numpy as np
 import baselines as base
 
 HERE = Path(__file__).resolve().parent
-GROUPS = ("startup", "descend", "sweep", "vector", "sgd", "csv")
+GROUPS = ("startup", "descend", "sweep", "vector", "sgd", "csv", "grading")
 
 
 # --- targets, rows and the table --------------------------------------------------------------
@@ -588,6 +588,39 @@ def csv_loading(quick: bool, notes: Notes) -> list[Row]:
     return rows
 
 
+# --- 6. grading a class ----------------------------------------------------------------------
+
+
+def grading(quick: bool, notes: Notes) -> list[Row]:
+    """examples/grade-all.sh on a class of 30 slope-sign answer files: the expected values once,
+    then one gdsim call per file (its formula)."""
+    examples = HERE.parent / "examples"
+    answers = examples / "answers"
+    gdsim, how = gdsim_command()
+    variants = [(answers / "slope-sign.right").read_text(), (answers / "slope-sign.wrong").read_text(),
+                (answers / "slope-sign.right").read_text().replace("derivative = 3x^2 - 3", "derivative = 3x^2 - 3x")]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "class"
+        folder.mkdir()
+        for i in range(30):
+            (folder / f"student{i + 1:02d}.txt").write_text(variants[i % 3])
+        os.environ["GDSIM"] = " ".join(gdsim)
+        command = ["sh", str(examples / "grade-all.sh"), "slope-sign", str(folder)]
+        rows_csv = output_of(command).splitlines()
+        notes.check("grading: grade-all.sh wrote one CSV row per answer file, right answers 25/25",
+                    len(rows_csv) == 31 and rows_csv[1].split(",")[1:3] == ["25", "25"])
+        rounds = 1 if quick else 3
+        progress(f"grading: {rounds} runs of grade-all.sh on 30 answer files ({how})")
+        runs = [wall_and_cpu(command) for _ in range(rounds)]
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs) if runs[0][1] is not None else None
+    label = "grade-all.sh, 30 slope-sign answer files"
+    rows = [Row("grading", label, wall, "", None, under(15.0))]
+    if cpu is not None:
+        rows.append(Row("grading", label + " (CPU time, all processes)", cpu, "", None, None))
+    return rows
+
+
 def timed_call(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
@@ -675,6 +708,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += sgd(args.quick, notes, torch)
         elif group == "csv":
             rows += csv_loading(args.quick, notes)
+        elif group == "grading":
+            rows += grading(args.quick, notes)
     total = time.perf_counter() - began
     footer = f"total {total:.0f} s" + (
         "; load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "")

@@ -5,6 +5,12 @@
 # grading script keeps working when the lab's numbers change. Set GDSIM to run another gdsim,
 # e.g. GDSIM="python -m gdsim" (it is split into words).
 #
+# The expected values are computed once per grading run: each script's compute_expected puts
+# them in a file (`put KEY VALUE`), the checks read them back (`want KEY`). With GRADE_EXPECTED
+# set to a file name, the first script to run writes that file and every later one reads it, so
+# grading a class (grade-all.sh) costs gdsim calls only for what differs per student: one call
+# per formula the student wrote.
+#
 # Exit codes of a grading script: 0 every check passed, 1 some check failed, 2 the answer file
 # is malformed (not key=value lines, an unknown or repeated key), 3 gdsim could not compute an
 # expected value (not installed, or it refused the lab's own command).
@@ -56,24 +62,38 @@ read_answers() {
     # a signal ends the script through exit, so that the EXIT trap still cleans up
     trap 'exit 130' INT TERM HUP
     trap 'exit 141' PIPE
-}
-
-# answer KEY: the student's value, trimmed, without surrounding quotes ("" when missing).
-answer() {
-    awk -v want="$1" '
+    # The answers once as KEY<tab>VALUE lines (trimmed, without surrounding quotes): each lookup
+    # then reads that small file in the shell instead of starting awk again.
+    awk '
         { sub(/\r$/, "") }
         /^[ \t]*(#|$)/ { next }
         {
             i = index($0, "=")
             key = substr($0, 1, i - 1)
             gsub(/^[ \t]+|[ \t]+$/, "", key)
-            if (key != want) next
             value = substr($0, i + 1)
             gsub(/^[ \t]+|[ \t]+$/, "", value)
             if (value ~ /^".*"$/ || value ~ /^\047.*\047$/) value = substr(value, 2, length(value) - 2)
-            print value
-            exit
-        }' "$ANSWERS"
+            gsub(/\t/, " ", value)
+            print key "\t" value
+        }' "$ANSWERS" >"$WORK/answers.tsv"
+}
+
+TAB=$(printf '\t')
+
+# lookup FILE KEY: the value of KEY in a KEY<tab>VALUE file ("" when missing).
+lookup() {
+    while IFS="$TAB" read -r lookup_key lookup_value; do
+        if [ "$lookup_key" = "$2" ]; then
+            printf '%s\n' "$lookup_value"
+            return
+        fi
+    done <"$1"
+}
+
+# answer KEY: the student's value, trimmed, without surrounding quotes ("" when missing).
+answer() {
+    lookup "$WORK/answers.tsv" "$1"
 }
 
 ok() {
@@ -85,6 +105,44 @@ ok() {
 wrong() {
     total=$((total + 1))
     printf '%s: WRONG: expected %s, got %s\n' "$1" "$2" "${3:-(no answer)}"
+}
+
+# g6 NUMBER: the number as people read it, %.6g (-0.7000000000000001 is -0.7); text as it is.
+g6() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/) { s = sprintf("%.6g", v + 0); print (s == "-0" ? "0" : s) }
+        else print v
+    }'
+}
+
+# --- expected values: computed once per grading run ---------------------------------------------
+
+EXPECTED=
+
+# expected_values: the script's compute_expected, or the file GRADE_EXPECTED when an earlier run
+# already wrote it there.
+expected_values() {
+    if [ -n "${GRADE_EXPECTED:-}" ] && [ -s "$GRADE_EXPECTED" ]; then
+        EXPECTED=$GRADE_EXPECTED
+        return
+    fi
+    EXPECTED="$WORK/expected"
+    : >"$EXPECTED"
+    compute_expected
+    if [ -n "${GRADE_EXPECTED:-}" ]; then
+        # written whole or not at all: a run stopped half-way leaves no half file behind
+        cp "$EXPECTED" "$GRADE_EXPECTED.$$" && mv "$GRADE_EXPECTED.$$" "$GRADE_EXPECTED"
+    fi
+}
+
+# put KEY VALUE: record an expected value (one line, tab-separated).
+put() {
+    printf '%s\t%s\n' "$1" "$2" >>"$EXPECTED"
+}
+
+# want KEY: the expected value recorded for KEY.
+want() {
+    lookup "$EXPECTED" "$1"
 }
 
 # finish: the score line, and exit 0 only when every check passed.
@@ -117,7 +175,7 @@ close() {
 # check_num KEY EXPECTED TOL: a number within TOL (relative once |EXPECTED| > 1; 0 means exact).
 check_num() {
     got=$(answer "$1")
-    if [ -n "$got" ] && close "$got" "$2" "$3"; then ok "$1"; else wrong "$1" "$2" "$got"; fi
+    if [ -n "$got" ] && close "$got" "$2" "$3"; then ok "$1"; else wrong "$1" "$(g6 "$2")" "$got"; fi
 }
 
 lower() {
@@ -143,35 +201,56 @@ check_set() {
     if [ -n "$got" ] && [ "$(as_set "$got")" = "$want" ]; then ok "$1"; else wrong "$1" "$(echo "$want" | sed 's/,/, /g')" "$got"; fi
 }
 
-# check_formula KEY TOL POINT EXPECTED [POINT EXPECTED]...: the student's formula, read and
-# evaluated by gdsim itself (never by the shell), has the expected value at every point.
+# check_formula KEY TOL POINT PATHS EXPECTED...: the student's formula, read and evaluated by
+# gdsim itself (never by the shell), in one call: at POINT, the values at the --get PATHS (its
+# value and its slopes, e.g. value,gradient_value.x) must be the EXPECTED numbers, in order.
+# A formula with the right value and the right slopes at a point is the right formula for every
+# answer a student writes by hand (a polynomial that agrees there in value and slope).
 check_formula() {
-    formula_key=$1 formula_tol=$2
-    shift 2
+    formula_key=$1 formula_tol=$2 formula_at=$3 formula_paths=$4
+    shift 4
     formula=$(answer "$formula_key")
-    if [ -z "$formula" ]; then wrong "$formula_key" "a formula" ""; return; fi
-    while [ $# -ge 2 ]; do
-        if worth=$($GDSIM derive --at="$1" --get value -- "$formula" 2>"$WORK/formula.err"); then
-            if close "$worth" "$2" "$formula_tol"; then
-                shift 2
-                continue
-            fi
-            why="worth $worth there"
-        else
-            why="gdsim: $(head -n 1 "$WORK/formula.err" | sed 's/^error: //')"
-        fi
-        wrong "$formula_key" "a formula worth $2 at $1" "$formula ($why)"
+    shown=$(for w in "$@"; do g6 "$w"; done | paste -s -d, - | sed 's/,/, /g')
+    what="a formula whose $(echo "$formula_paths" | sed 's/gradient_value[.]/d\/d/g; s/,/, /g') at $formula_at are $shown"
+    if [ -z "$formula" ]; then wrong "$formula_key" "$what" ""; return; fi
+    if ! worth=$($GDSIM derive --at="$formula_at" --get "$formula_paths" -- "$formula" 2>"$WORK/formula.err"); then
+        wrong "$formula_key" "$what" "$formula (gdsim: $(head -n 1 "$WORK/formula.err" | sed 's/^error: //'))"
         return
+    fi
+    i=0
+    for w in "$@"; do
+        i=$((i + 1))
+        if ! close "$(printf '%s\n' "$worth" | sed -n "${i}p")" "$w" "$formula_tol"; then
+            wrong "$formula_key" "$what" "$formula ($(printf '%s\n' "$worth" | while read -r v; do g6 "$v"; done | paste -s -d, - | sed 's/,/, /g') there)"
+            return
+        fi
     done
     ok "$formula_key"
 }
 
 # --- expected values from gdsim ---------------------------------------------------------------
 
-# gdsim_get ARGS...: sets value to what `gdsim ARGS` prints (ARGS should end in --get PATH).
-# The helpers set a variable rather than print, so that a failure can stop the whole script.
+# gdsim_get ARGS...: sets value to what `gdsim ARGS` prints (ARGS should end in --get PATH or
+# --get PATH,PATH,...: one value per line). The helpers set a variable rather than print, so that
+# a failure can stop the whole script.
 gdsim_get() {
     value=$($GDSIM "$@" 2>"$WORK/get.err") || die_gdsim "$GDSIM $* (exit $?): $(head -n 1 "$WORK/get.err")"
+}
+
+# gdsim_run ARGS...: like gdsim_get, for a run whose exit code says how it ended (0 converged or
+# finished, 3 max_steps, 4 diverged): sets value and rc.
+gdsim_run() {
+    value=$($GDSIM "$@" 2>"$WORK/get.err")
+    rc=$?
+    case $rc in
+        0 | 3 | 4) ;;
+        *) die_gdsim "$GDSIM $* (exit $rc): $(head -n 1 "$WORK/get.err")" ;;
+    esac
+}
+
+# line N: line N of $value (one --get path each).
+line() {
+    printf '%s\n' "$value" | sed -n "$1p"
 }
 
 # run_csv FILE ARGS...: `gdsim ARGS --format csv` into FILE. Sets rc to the exit code, which

@@ -39,46 +39,54 @@ read_answers "$1" $keys
 
 # One run per optimizer, so that its exit code gives its status; --every keeps only the
 # first and the last row of the CSV.
-reached=
+# The expected values, once per grading run: one run per optimizer (several --get paths each),
+# the Hessian at the minimum, Adam's comparison (its CSV) and the preset's run.
+compute_expected() {
+    reached=
+    for o in $OPTIMIZERS; do
+        gdsim_run descend "$F" --start "$START" -o "$o" --lr 0.001 --max-steps 5000 \
+            --get result.steps,result.point.x,result.point.y,result.value
+        put "status_$o" "$(status_of "$rc")"
+        [ "$rc" -eq 0 ] && reached="$reached $o"
+        put "steps_$o" "$(line 1)"
+        put "x_$o" "$(line 2)"
+        put "y_$o" "$(line 3)"
+        put "f_$o" "$(line 4)"
+        echo "$o $(line 2) $(line 3)" >>"$WORK/ends"
+    done
+    put reached "${reached:-none}"
+    put barely_moved "$(awk -v start="$START" '
+        BEGIN { split(start, p, /[=,]/); x0 = p[2]; y0 = p[4] }
+        { d = ($2 - x0) ^ 2 + ($3 - y0) ^ 2; if (best == "" || d < dmin) { best = $1; dmin = d } }
+        END { print best }' "$WORK/ends")"
+    gdsim_get derive "$F" --at x=1,y=1 --hessian --get max_stable_lr
+    put gd_lr_limit "$value"
+    run_csv "$WORK/adam.csv" descend "$F" --start "$START" -o adam --lr "$(echo "$ADAM_RATES" | tr ' ' ,)" \
+        --max-steps 5000 --every 100000
+    run=0
+    for lr in $ADAM_RATES; do
+        csv_value "$WORK/adam.csv" step "$run"
+        put "adam_steps_$lr" "$value"
+        run=$((run + 1))
+    done
+    gdsim_run descend --preset rosenbrock --get result.steps
+    put preset_steps "$value"
+}
+expected_values
+
 for o in $OPTIMIZERS; do
-    run_csv "$WORK/$o.csv" descend "$F" --start "$START" -o "$o" --lr 0.001 --max-steps 5000 --every 100000
-    check_word "status_$o" "$(status_of "$rc")"
-    [ "$rc" -eq 0 ] && reached="$reached $o"
-    csv_value "$WORK/$o.csv" step
-    check_num "steps_$o" "$value" 0
-    csv_value "$WORK/$o.csv" x
-    x=$value
-    check_num "x_$o" "$x" 1e-3
-    csv_value "$WORK/$o.csv" y
-    y=$value
-    check_num "y_$o" "$y" 1e-3
-    csv_value "$WORK/$o.csv" value
-    check_num "f_$o" "$value" 1e-5
-    echo "$o $x $y" >>"$WORK/ends"
+    check_word "status_$o" "$(want "status_$o")"
+    check_num "steps_$o" "$(want "steps_$o")" 0
+    check_num "x_$o" "$(want "x_$o")" 1e-3
+    check_num "y_$o" "$(want "y_$o")" 1e-3
+    check_num "f_$o" "$(want "f_$o")" 1e-5
 done
-check_set reached "${reached:-none}"
-
-nearest=$(awk -v start="$START" '
-    BEGIN { split(start, p, /[=,]/); x0 = p[2]; y0 = p[4] }
-    { d = ($2 - x0) ^ 2 + ($3 - y0) ^ 2; if (best == "" || d < dmin) { best = $1; dmin = d } }
-    END { print best }' "$WORK/ends")
-check_word barely_moved "$nearest"
-
-gdsim_get derive "$F" --at x=1,y=1 --hessian --get max_stable_lr
-check_num gd_lr_limit "$value" 1e-5
-
-# Adam against itself: one comparison, one CSV row block per learning rate (run 0, 1, 2).
-run_csv "$WORK/adam.csv" descend "$F" --start "$START" -o adam --lr "$(echo "$ADAM_RATES" | tr ' ' ,)" \
-    --max-steps 5000 --every 100000
-run=0
+check_set reached "$(want reached)"
+check_word barely_moved "$(want barely_moved)"
+check_num gd_lr_limit "$(want gd_lr_limit)" 1e-5
 for lr in $ADAM_RATES; do
-    csv_value "$WORK/adam.csv" step "$run"
-    check_num "adam_steps_$lr" "$value" 0
-    run=$((run + 1))
+    check_num "adam_steps_$lr" "$(want "adam_steps_$lr")" 0
 done
-
-run_csv "$WORK/preset.csv" descend --preset rosenbrock --every 100000
-csv_value "$WORK/preset.csv" step
-check_num preset_steps "$value" 0
+check_num preset_steps "$(want preset_steps)" 0
 
 finish

@@ -6,7 +6,7 @@
 # are ignored. Numbers must be within 1e-6 of gdsim's (relative above 1; 12/7 style fractions
 # are fine); words are compared ignoring case. The keys:
 #
-#   dfdx, dfdy      the partial derivatives as formulas, e.g. 2x + y - 3 (gdsim evaluates them)
+#   dfdx, dfdy      the partial derivatives as formulas, e.g. 2x + y - 3 (gdsim evaluates them and their slopes)
 #   f               f(2, -1)
 #   dfdx_value      df/dx at (2, -1)
 #   dfdy_value      df/dy at (2, -1)
@@ -39,56 +39,50 @@ read_answers "$1" dfdx dfdy f dfdx_value dfdy_value gradient_norm descent_x desc
 
 # One step of plain gradient descent with lr 1 from (2, -1): its first CSV row holds f, the
 # gradient and its length there, and the update taken, which with lr 1 is exactly -grad f.
-run_csv "$WORK/at.csv" descend "$F" --start x=2,y=-1 --lr 1 --max-steps 1
-csv_first "$WORK/at.csv" grad_x
-gx=$value
-csv_first "$WORK/at.csv" grad_y
-gy=$value
-csv_first "$WORK/at.csv" gradient_norm
-norm=$value
+# The expected values, once per grading run: one derive call at (2, -1), one at Q (the partial
+# derivatives there and their own slopes, the Hessian's rows), one run to the exact minimum and
+# the lab's run.
+compute_expected() {
+    gdsim_get derive "$F" --at x=2,y=-1 --get value,gradient_value.x,gradient_value.y,gradient_norm,descent_direction.x,descent_direction.y
+    i=1
+    for k in f dfdx_value dfdy_value gradient_norm descent_x descent_y; do
+        put "$k" "$(line $i)"
+        i=$((i + 1))
+    done
+    gdsim_get derive "$F" --at "$Q" --hessian \
+        --get gradient_value.x,gradient_value.y,hessian_value.0.0,hessian_value.0.1,hessian_value.1.0,hessian_value.1.1
+    i=1
+    for k in q_dfdx q_dfdy q_dfdx_x q_dfdx_y q_dfdy_x q_dfdy_y; do
+        put "$k" "$(line $i)"
+        i=$((i + 1))
+    done
+    gdsim_run descend "$F" --start x=2,y=-1 --lr 0.1 --tol 1e-12 --get result.point.x,result.point.y,result.value
+    [ "$rc" -eq 0 ] || die_gdsim "the run to the exact minimum did not converge"
+    put min_x "$(line 1)"
+    put min_y "$(line 2)"
+    put min_f "$(line 3)"
+    gdsim_run descend "$F" --start x=2,y=-1 --lr 0.1 --get result.point.x,result.point.y,result.steps
+    put gd_x "$(line 1)"
+    put gd_y "$(line 2)"
+    put gd_steps "$(line 3)"
+    put gd_status "$(status_of "$rc")"
+}
+expected_values
 
-# The partial derivatives at Q, for the formula checks.
-run_csv "$WORK/q.csv" descend "$F" --start "$Q" --max-steps 0
-csv_value "$WORK/q.csv" grad_x
-qx=$value
-csv_value "$WORK/q.csv" grad_y
-qy=$value
-
-check_formula dfdx "$TOL" "$Q" "$qx"
-check_formula dfdy "$TOL" "$Q" "$qy"
-csv_first "$WORK/at.csv" value
-check_num f "$value" "$TOL"
-check_num dfdx_value "$gx" "$TOL"
-check_num dfdy_value "$gy" "$TOL"
-check_num gradient_norm "$norm" "$TOL"
-csv_first "$WORK/at.csv" update_x
-check_num descent_x "$value" "$TOL"
-csv_first "$WORK/at.csv" update_y
-check_num descent_y "$value" "$TOL"
-check_word downhill_x "$(downhill_of "$gx" x)"
-check_word downhill_y "$(downhill_of "$gy" y)"
-# A point where some partial derivative is not 0 cannot be a minimum.
-if [ "$(sign_of "$norm")" = zero ]; then is_min=yes; else is_min=no; fi
+# Each formula: its value and both its slopes at Q.
+check_formula dfdx "$TOL" "$Q" value,gradient_value.x,gradient_value.y "$(want q_dfdx)" "$(want q_dfdx_x)" "$(want q_dfdx_y)"
+check_formula dfdy "$TOL" "$Q" value,gradient_value.x,gradient_value.y "$(want q_dfdy)" "$(want q_dfdy_x)" "$(want q_dfdy_y)"
+for k in f dfdx_value dfdy_value gradient_norm descent_x descent_y; do
+    check_num "$k" "$(want "$k")" "$TOL"
+done
+check_word downhill_x "$(downhill_of "$(want dfdx_value)" x)"
+check_word downhill_y "$(downhill_of "$(want dfdy_value)" y)"
+if [ "$(sign_of "$(want gradient_norm)")" = zero ]; then is_min=yes; else is_min=no; fi
 check_word is_minimum "$is_min"
-
-# The exact minimum: gradient descent run until the gradient is far below the 1e-6 asked for.
-run_csv "$WORK/min.csv" descend "$F" --start x=2,y=-1 --lr 0.1 --tol 1e-12 --every 100000
-[ "$rc" -eq 0 ] || die_gdsim "the run to the exact minimum did not converge"
-csv_value "$WORK/min.csv" x
-check_num min_x "$value" "$TOL"
-csv_value "$WORK/min.csv" y
-check_num min_y "$value" "$TOL"
-csv_value "$WORK/min.csv" value
-check_num min_f "$value" "$TOL"
-
-run_csv "$WORK/gd.csv" descend "$F" --start x=2,y=-1 --lr 0.1 --every 100000
-status=$(status_of "$rc")
-csv_value "$WORK/gd.csv" x
-check_num gd_x "$value" "$TOL"
-csv_value "$WORK/gd.csv" y
-check_num gd_y "$value" "$TOL"
-csv_value "$WORK/gd.csv" step
-check_num gd_steps "$value" 0
-check_word gd_status "$status"
+for k in min_x min_y min_f gd_x gd_y; do
+    check_num "$k" "$(want "$k")" "$TOL"
+done
+check_num gd_steps "$(want gd_steps)" 0
+check_word gd_status "$(want gd_status)"
 
 finish

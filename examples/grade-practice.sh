@@ -62,7 +62,7 @@ asked=$(sed -n 2p "$WORK/verdicts.txt")
 [ "$asked" = "$i" ] || die_gdsim "gdsim practice asked $asked questions, the lab has $i"
 line=3
 for key in $keys; do
-    expected=$(sed -n "${line}p" "$WORK/verdicts.txt" | awk '{ printf "%.10g\n", $1 }')
+    expected=$(g6 "$(sed -n "${line}p" "$WORK/verdicts.txt")")
     verdict=$(sed -n "$((line + 1))p" "$WORK/verdicts.txt")
     if [ "$verdict" = true ]; then ok "$key"; else wrong "$key" "$expected" "$(answer "$key")"; fi
     line=$((line + 2))

@@ -222,3 +222,77 @@ def test_scripts_are_posix_sh_without_jq_or_python():
             assert word not in code, (script.name, word)
         if shutil.which("dash"):
             assert subprocess.run(["dash", "-n", str(script)], capture_output=True).returncode == 0, script.name
+
+
+# --- a class at once: grade-all.sh, the expected values computed once ------------------------
+
+COUNTER = r"""#!/bin/sh
+# Log every gdsim call (one line each), then run the real one.
+printf '%s\n' "$*" >>"$GDSIM_CALLS"
+exec $GDSIM_NEXT "$@"
+"""
+
+
+def counting_env(tmp: Path, grader: Grader) -> dict:
+    """Every gdsim call logged, then run through the module's recorder (the lab's own calls replay fast)."""
+    counter = tmp / "gdsim-counter"
+    counter.write_text(COUNTER)
+    counter.chmod(0o755)
+    env = {k: v for k, v in grader.env.items() if k != "GRADE_EXPECTED"}
+    env.update(GDSIM=str(counter), GDSIM_NEXT=grader.env["GDSIM"], GDSIM_CALLS=str(tmp / "calls.log"), TMPDIR=str(tmp))
+    return env
+
+
+def test_grade_all_grades_a_folder_into_a_csv_computing_the_expected_values_once(grader, verdicts, tmp_path):
+    import csv
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    right = (ANSWERS / "slope-sign.right").read_text()
+    (folder / "ana.txt").write_text(right)
+    (folder / "ben.txt").write_text((ANSWERS / "slope-sign.wrong").read_text())
+    (folder / "cho, d.txt").write_text(right.replace("slope_2 = 9", "slope_2 = 8.5"))
+    (folder / "dan.txt").write_text("slope_2 = 9\nnot a key value line\n")
+    env = counting_env(tmp_path, grader)
+    done = subprocess.run(["/bin/sh", str(EXAMPLES / "grade-all.sh"), "slope-sign", str(folder)], capture_output=True,
+                          text=True, timeout=TIMEOUT, env=env)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(done.stdout.splitlines()))
+    by_file = {row["file"]: row for row in rows}
+    assert [row["file"] for row in rows] == ["ana.txt", "ben.txt", "cho, d.txt", "dan.txt"]
+    assert (by_file["ana.txt"]["score"], by_file["ana.txt"]["total"], by_file["ana.txt"]["wrong"]) == ("25", "25", "")
+    assert set(by_file["ben.txt"]["wrong"].split()) == MISTAKES["slope-sign"]
+    assert by_file["ben.txt"]["score"] == str(25 - len(MISTAKES["slope-sign"]))
+    assert by_file["cho, d.txt"]["wrong"] == "slope_2"
+    assert by_file["dan.txt"]["score"] == "" and "line 2" in by_file["dan.txt"]["problem"]
+
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    formula_calls = [c for c in calls if " -- " in c]  # a student formula follows --
+    # the expected values once, then one call per graded file for its one formula (dan's file is refused before)
+    assert len(formula_calls) == 3, formula_calls
+    single = subprocess.run(["/bin/sh", str(EXAMPLES / "grade-slope-sign.sh"), str(folder / "ana.txt")],
+                            capture_output=True, text=True, timeout=TIMEOUT, env={**env, "GDSIM_CALLS": str(tmp_path / "one.log")})
+    per_run = len((tmp_path / "one.log").read_text().splitlines())
+    assert len(calls) == (per_run - 1) + 3 and single.returncode == 0
+
+
+def test_feedback_rounds_numbers_like_a_person_would(verdicts):
+    line = checks(verdicts[1]["partials"].stdout)["dfdx"]
+    assert "-0.7," in line and "0000000" not in line  # not -0.7000000000000001
+    assert "2x - 3" in line  # the student's own formula is quoted back
+
+
+def test_a_formula_is_checked_with_one_gdsim_call(grader, verdicts, tmp_path):
+    answers = tmp_path / "a.txt"
+    answers.write_text((ANSWERS / "slope-sign.right").read_text())
+    env = counting_env(tmp_path, grader)
+    expected = tmp_path / "expected"
+    first = subprocess.run(["/bin/sh", str(EXAMPLES / "grade-slope-sign.sh"), str(answers)], capture_output=True,
+                           text=True, timeout=TIMEOUT, env={**env, "GRADE_EXPECTED": str(expected)})
+    assert first.returncode == 0 and expected.exists()
+    (tmp_path / "calls.log").unlink()
+    again = subprocess.run(["/bin/sh", str(EXAMPLES / "grade-slope-sign.sh"), str(answers)], capture_output=True,
+                           text=True, timeout=TIMEOUT, env={**env, "GRADE_EXPECTED": str(expected)})
+    assert again.stdout == first.stdout
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert len(calls) == 1 and "--get value,gradient_value.x" in calls[0]

@@ -88,6 +88,13 @@ def error_lines(err: GdsimError) -> list[str]:
     return [f"error: {one_line(err.message)}", *err.details()]
 
 
+def print_notes(notes) -> None:
+    """Likely typos and other hints: one `note: ...` line each on stderr; stdout and the exit code stay as they are."""
+    for note in notes:
+        sys.stderr.write(f"note: {one_line(note)}\n")
+    sys.stderr.flush()
+
+
 def report_error(err: GdsimError) -> int:
     sys.stderr.write("\n".join(error_lines(err)) + "\n")
     sys.stderr.flush()

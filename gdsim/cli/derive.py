@@ -20,7 +20,7 @@ class Options:
     steps: bool = option("--steps", default=False, help="The derivation, rule by rule.")
     check: bool = option("--check", default=False, help="Compare the gradient at --at with central finite differences.")
     format: str = option("--format", "-f", default="text", help="text (default), json or latex.")
-    get: str | None = option("--get", help="Print one value of the JSON document, e.g. gradient_value.x.")
+    get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. gradient_value.x (several: a,b).")
     preset: str | None = option("--preset", help="A named classic function (see `gdsim presets`).")
     config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")

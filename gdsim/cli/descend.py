@@ -42,7 +42,7 @@ class Options:
     pause: bool = option("--pause", default=False, help="Wait for Enter after each shown step (only when stdin is a terminal).")
     plot: bool = option("--plot/--no-plot", default=True, help="Draw plots after the run (default on).")
     format: str = option("--format", "-f", default="text", help="text (default), json, ndjson or csv.")
-    get: str | None = option("--get", help="Print one value of the JSON document, e.g. result.point.x.")
+    get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. result.point.x (several: a,b).")
     preset: str | None = option("--preset", help="A named classic function with its suggested start and settings.")
     config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")

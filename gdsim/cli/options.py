@@ -229,8 +229,11 @@ def load_function(text: str, dim: int | None):
     if dim is None:
         from gdsim.expr.function import check_compile_size, parse
 
+        from gdsim.cli.common import print_notes
+
         function = parse(text)
         check_compile_size(function)
+        print_notes(function.notes)
         return function
     from gdsim.expr.vector import parse_vector
 

@@ -17,9 +17,11 @@ def register(app: typer.Typer, only: str | None = None) -> None:
         app.command("presets")(typer_callback(Options, "presets", presets, "List the named classic functions (use one with --preset NAME on derive and descend)."))
     if only == "presets":
         return
-    lab_app = typer.Typer(help="Lab exercises that follow the lecture: list them, print one's task.", no_args_is_help=True)
+    lab_app = typer.Typer(help="Lab exercises that follow the lecture: list them, print one's task or an answer file to fill in.",
+                          no_args_is_help=True)
     lab_app.command("list")(lab_list)
     lab_app.command("show")(lab_show)
+    lab_app.command("template")(lab_template)
     app.add_typer(lab_app, name="lab")
 
 
@@ -44,7 +46,7 @@ def _preset_doc(p) -> dict:
 class Options:
     name: str | None = argument("Show one preset in full.", in_file=False)
     format: str = option("--format", "-f", default="text", help="text (default) or json.")
-    get: str | None = option("--get", help="Print one value of the JSON document, e.g. rosenbrock.lr.")
+    get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. rosenbrock.lr (several: a,b).")
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
     config: str | None = option("--config", in_file=False, help="Read options from a TOML file (the command line wins).")
 
@@ -80,19 +82,20 @@ def lab_list(
     fmt = check_format(format, ("text", "json"))
     labs = list(load_labs().values())
     if fmt == "json":
-        write(dumps([{"name": lab.name, "title": lab.title} for lab in labs]))
+        write(dumps([{"name": lab.name, "title": lab.text("title")} for lab in labs]))
     else:
         width = max(len(lab.name) for lab in labs)
-        write("\n".join(f"{lab.name.ljust(width)}  {lab.title}" for lab in labs))
+        write("\n".join(f"{lab.name.ljust(width)}  {lab.text('title')}" for lab in labs))
     raise Exit(0)
 
 
 def lab_show(
-    name: str = typer.Argument(..., help="The lab's name (see `gdsim lab list`)."),
+    name: str = typer.Argument(..., help="The lab's name (see `gdsim lab list`) or a lab file, e.g. lab1.toml."),
+    answers: bool = typer.Option(False, "--answers", help="Add the answer key (for the teacher)."),
     format: str = typer.Option("text", "--format", "-f", help="text or json."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language of the explanations: en or ko.", show_default=False),
 ) -> None:
-    """Print a lab's task: what to run, what to observe, what to answer."""
+    """Print a lab's task: what to run, what to observe, the keys of the answer file (--answers: the key)."""
     from gdsim.cli.options import setup_language
     from gdsim.labs.lab import get_lab
 
@@ -100,12 +103,27 @@ def lab_show(
     fmt = check_format(format, ("text", "json"))
     lab = get_lab(name)
     if fmt == "json":
-        write(dumps({"name": lab.name, "title": lab.title, "task": lab.task, "commands": list(lab.commands), "answer": lab.answer}))
+        doc = {"name": lab.name, "title": lab.text("title"), "task": lab.text("task"), "commands": list(lab.commands),
+               "keys": dict(lab.text("keys"))}
+        if answers:
+            doc["answer"] = lab.text("answer")
+        write(dumps(doc))
     else:
-        from gdsim.i18n import tr
+        from gdsim.render.lab_text import render_lab
 
-        lines = [lab.title, "=" * len(lab.title), "", lab.task.rstrip(), "", tr("Commands:")]
-        lines += [f"  {c}" for c in lab.commands]
-        lines += ["", tr("How it is checked:"), "  " + lab.answer.strip()]
-        write("\n".join(lines))
+        write(render_lab(lab, name, answers=answers))
+    raise Exit(0)
+
+
+def lab_template(
+    name: str = typer.Argument(..., help="The lab's name (see `gdsim lab list`) or a lab file, e.g. lab1.toml."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of the explanations: en or ko.", show_default=False),
+) -> None:
+    """Print an answer file to fill in: one `key = ` line per answer, each under what to write."""
+    from gdsim.cli.options import setup_language
+    from gdsim.labs.lab import get_lab
+    from gdsim.render.lab_text import render_template
+
+    setup_language(lang)
+    write(render_template(get_lab(name)))
     raise Exit(0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from gdsim.cli.common import Exit, check_format, check_plot_path
 from gdsim.i18n import tr
-from gdsim.cli.options import option, typer_callback
+from gdsim.cli.options import NUMBERS, option, typer_callback
 
 
 
@@ -30,8 +30,9 @@ class Options:
     loss: str = option("--loss", default="mse", help="mse (mean over the batch, default) or sse (the slide's sum of squares).")
     batch_size: int = option("--batch-size", default=16, help="Rows per minibatch (default 16); 1 is pure SGD; the sample count is full-batch GD.")
     epochs: int = option("--epochs", default=20, help="Passes over the data (default 20).")
-    lr: float | None = option("--lr", help="Learning rate (default 0.1 for gd/momentum/nesterov, else torch's).")
-    optimizer: str = option("--optimizer", "-o", default="gd", help="gd (default), momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, radam, adadelta, adamax, lion.")
+    lr: str | None = option("--lr", kind=NUMBERS, help="Learning rate; a comma list compares them (default 0.1 for gd/momentum/nesterov, else torch's).")
+    optimizer: str = option("--optimizer", "-o", default="gd", help="gd (default), momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, radam, adadelta, adamax, lion; a comma list compares them.")
+    standardize: bool = option("--standardize", default=False, help="Scale every feature column to mean 0 and standard deviation 1 before training.")
     momentum: float | None = option("--momentum", help="Momentum μ (default 0.9).")
     alpha: float | None = option("--alpha", help="RMSprop's smoothing constant (default 0.99).")
     beta1: float | None = option("--beta1", help="Adam's β1 (default 0.9).")
@@ -46,7 +47,7 @@ class Options:
     compare_batch: str | None = option("--compare-batch", help="Run these batch sizes from the same start and overlay their loss curves, e.g. 1,16,100.")
     plot: bool = option("--plot/--no-plot", default=True, help="Draw plots after the run (default on).")
     format: str = option("--format", "-f", default="text", help="text (default), json, ndjson or csv.")
-    get: str | None = option("--get", help="Print one value of the JSON document, e.g. result.loss.")
+    get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. result.loss (several: a,b).")
     config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
     save_plot: str | None = option("--save-plot", help="Also write the plots to this file: .txt, .html, or a figure .svg/.png (needs matplotlib).")

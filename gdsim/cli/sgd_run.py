@@ -48,15 +48,32 @@ def _auto_every(opts, samples: int, batch: int) -> int:
     return 1 if total <= 2 * AUTO_ROWS else math.ceil(total / AUTO_ROWS)
 
 
+def _label(optimizer, batch: int, several_optimizers: bool, several_sizes: bool) -> str:
+    parts = []
+    if several_optimizers:
+        parts.append(f"{optimizer.name} lr={optimizer.hyper.get('lr'):g}")
+    if several_sizes or not parts:
+        parts.append(f"batch {batch}")
+    return ", ".join(parts)
+
+
 def execute(opts, fmt: str) -> int:
     from gdsim.engine.sgd import SgdResult, make_model, train
     from gdsim.expr.points import parse_point
     from gdsim.optim import HYPER_PARAMETERS, make_optimizer
     from gdsim.render.sgd_formats import SINKS, result_doc, step_doc
 
+    from gdsim.cli.common import print_notes
+    from gdsim.engine.sgd import standardize
+    from gdsim.expr.points import parse_number
+
     signal.signal(signal.SIGTERM, _on_sigterm)
     dataset, truth = _load(opts)
+    scaling = None
+    if opts.standardize:
+        dataset, scaling = standardize(dataset, opts.target)
     model = make_model(opts.model, dataset, opts.target)
+    print_notes(model.notes)
     names = list(model.params)
     init = parse_point(str(opts.init), names, option="--init") if opts.init is not None else None
     from gdsim.render.scene import View, check_map_style, check_window_names, parse_window
@@ -64,13 +81,22 @@ def execute(opts, fmt: str) -> int:
     window = parse_window(opts.window, names, parameters=True)
     check_window_names(window, names, parameters=True)
     view = View(window, check_map_style(opts.map))
-    optimizer = make_optimizer(opts.optimizer, lr=opts.lr, schedule=opts.schedule,
-                               **{k: getattr(opts, k, None) for k in HYPER_PARAMETERS})
-    if optimizer.needs == "function":
-        from gdsim.errors import OptionError
+    # Comma lists in --optimizer and --lr compare every combination, as descend does.
+    lrs = [None] if opts.lr is None else [parse_number(x, "--lr") for x in str(opts.lr).split(",")]
+    optimizers = [make_optimizer(name.strip(), lr=rate, schedule=opts.schedule,
+                                 **{k: getattr(opts, k, None) for k in HYPER_PARAMETERS})
+                  for name in str(opts.optimizer).split(",") for rate in lrs]
+    for optimizer in optimizers:
+        if optimizer.needs == "function":
+            from gdsim.errors import OptionError
 
-        raise OptionError(tr("--optimizer {name} needs more of the loss than a minibatch gradient (its Hessian, or its value at trial points); use it with gdsim descend", name=optimizer.name))
+            raise OptionError(tr("--optimizer {name} needs more of the loss than a minibatch gradient (its Hessian, or its value at trial points); use it with gdsim descend", name=optimizer.name))
+    optimizer = optimizers[0]
     sizes = _batch_sizes(opts, dataset.samples)
+    # One run per (optimizer, batch size); a label names what differs between the runs.
+    plan = [(o, b) for o in optimizers for b in sizes]
+    by_optimizer = len(optimizers) > 1
+    labels = [_label(o, b, by_optimizer, len(sizes) > 1) for o, b in plan]
     header = {
         "model": opts.model,
         "params": names,
@@ -85,25 +111,33 @@ def execute(opts, fmt: str) -> int:
     }
     if truth is not None:
         header["true_params"] = dict(truth)
-    comparison = len(sizes) > 1
+    if scaling is not None:
+        header["standardize"] = scaling
+    comparison = len(plan) > 1
     # Every option is checked (train refuses bad ones before its first step) before anything is shown.
-    walks = [train(model, dataset, optimizer, batch_size=batch, epochs=opts.epochs, loss=opts.loss,
-                   shuffle=opts.shuffle, seed=opts.seed, every=_auto_every(opts, dataset.samples, batch), init=init)
-             for batch in sizes]
+    walks = [train(model, dataset, run_optimizer, batch_size=batch, epochs=opts.epochs, loss=opts.loss,
+                   shuffle=opts.shuffle, seed=opts.seed, every=_auto_every(opts, dataset.samples, batch), init=init,
+                   standardized=scaling is not None)
+             for run_optimizer, batch in plan]
     if fmt == "text":
         from gdsim.render.sgd_text import TextSink
 
-        sink = TextSink(opts, dataset, model, optimizer, truth, sizes, header, view)
+        sink = TextSink(opts, dataset, model, optimizer, truth, sizes, header, view, scaling=scaling,
+                        optimizers=optimizers, labels=labels if by_optimizer else None)
     else:
         sink = SINKS[fmt](names, header, comparison, opts.get)
+        if by_optimizer:  # CSV rows say which run they belong to
+            sink.run_columns = ["run", "optimizer", "lr", "batch_size"]
+            sink.run_cells = [[i, o.name, o.hyper.get("lr"), b] for i, (o, b) in enumerate(plan)]
     sink.start_output()
     results, curves = [], {}
     plotted = fmt == "text" or bool(opts.save_plot)
     interrupted = False
-    for i, batch in enumerate(sizes):
+    for i, (run_optimizer, batch) in enumerate(plan):
         every = _auto_every(opts, dataset.samples, batch)
         per_epoch = math.ceil(dataset.samples / max(1, min(batch, dataset.samples)))
-        sink.begin(i, batch, {**header, "batch_size": batch, "every": every})
+        sink.begin(i, batch, {**header, "optimizer": {"name": run_optimizer.name, **run_optimizer.hyper},
+                              "batch_size": batch, "every": every})
         curve: tuple[list[float], list[float], list] = ([], [], [])  # epoch, loss, parameters (for the map)
         result = None
         last = None
@@ -134,7 +168,7 @@ def execute(opts, fmt: str) -> int:
             result = SgdResult("interrupted", f"{why} after step {last.step}", last.step, last.params, last.loss, math.nan)
         sink.end(i, batch, result, result_doc(result, names))
         results.append(result)
-        curves[f"batch {batch}"] = curve
+        curves[labels[i]] = curve
         if interrupted:
             break
     sink.finish(curves, interrupted)

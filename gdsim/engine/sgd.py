@@ -53,6 +53,7 @@ class LinearModel(_SquaredError):
     """ŷ = X·w + b over every column except the target; parameters w_<column> (file order), then b."""
 
     text = "linear"
+    notes: tuple[str, ...] = ()
 
     def __init__(self, dataset: Dataset, target: str = "y"):
         self.target = target
@@ -100,6 +101,17 @@ class ExpressionModel(_SquaredError):
                                  target=repr(target), name=target, columns=", ".join(n for n in dataset.names if n != target)))
         self.columns = tuple(v for v in function.variables if v in dataset.names)
         self.params = tuple(v for v in function.variables if v not in dataset.names)
+        features = [n for n in dataset.names if n != target]
+        near = {p: _one_edit_from(p, features) for p in self.params}
+        self.notes = tuple(function.notes) + tuple(
+            tr("the parameter {name} is one letter away from a data column: did you mean the column {column}?",
+               name=p, column=c) for p, c in near.items() if c)
+        if not self.columns:
+            meant = next((c for c in near.values() if c), None)
+            hint = tr(" (did you mean the column {column}?)", column=meant) if meant else ""
+            raise OptionError(tr("--model {model} uses no data column, so it cannot fit the data{hint}; the columns are {columns} (e.g. {example})",
+                                 model=repr(text), hint=hint, columns=", ".join(features),
+                                 example=f"w*{features[0]} + b" if features else "w*x + b"))
         if not self.params:
             raise OptionError(tr("--model {model} has no parameters: every name in it is a data column; add a name that is not a column (e.g. {example})",
                                  model=repr(text), example=f"w*{self.columns[0]} + b"))
@@ -110,6 +122,8 @@ class ExpressionModel(_SquaredError):
         # One compiled function gives ŷ and every ∂ŷ/∂θ for a whole minibatch at once.
         self._value_and_slopes = compile_functions([function.expr, *slopes], names)
         self._value = compile_functions([function.expr], names)
+        # ŷ is linear in θ when no slope ∂ŷ/∂θ depends on θ (w*x + b, a*x^2 + b*x + c).
+        self.linear_in_params = all(not (set(map(str, d.free_symbols)) & set(self.params)) for d in slopes)
 
     def _inputs(self, theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """One row per sample: the model's data columns, then the parameters repeated."""
@@ -130,6 +144,87 @@ class ExpressionModel(_SquaredError):
 
 
 Model = LinearModel | ExpressionModel
+
+
+def _one_edit_from(name: str, columns) -> str | None:
+    """The column `name` is one typo away from (one letter changed, added or removed), if any.
+
+    Names under three letters are left alone: w1 beside the column x1 is a weight, not a typo.
+    """
+    from gdsim.expr.typos import edit_distance
+
+    return next((c for c in columns if min(len(name), len(c)) >= 3 and edit_distance(name, c) == 1), None)
+
+
+def linear_design(model: Model, table: np.ndarray) -> np.ndarray | None:
+    """A with ŷ = A·θ (one row per sample) when the model is linear in its parameters, else None.
+
+    For such a model the loss is quadratic in θ: its Hessian over the data is 2·s·AᵀA
+    (s = 1/n for mse, 1 for sse), the same at every θ.
+    """
+    if isinstance(model, LinearModel):
+        return np.column_stack([table[:, model._feature_index], np.ones(table.shape[0])])
+    if not model.linear_in_params:
+        return None
+    with np.errstate(all="ignore"):
+        out = np.asarray(model._value_and_slopes(model._inputs(np.zeros(len(model.params)), table)))
+    design = out.reshape(table.shape[0], -1)[:, 1:]
+    return design if np.isfinite(design).all() else None
+
+
+def stable_lr(model: Model, table: np.ndarray, loss: str = "mse") -> float | None:
+    """The largest learning rate at which plain gradient descent on the full data still settles:
+    2/λ_max of the loss's Hessian over the data (None when the model is not linear in its parameters)."""
+    design = linear_design(model, table)
+    if design is None or table.shape[0] == 0:
+        return None
+    scale = _loss_scale(loss, table.shape[0])
+    with np.errstate(all="ignore"):
+        top = 2.0 * scale * _largest_gram_eigenvalue(design)
+    return 2.0 / top if math.isfinite(top) and top > 0 else None
+
+
+# The Gram matrix is only built up to this size; past it the largest eigenvalue comes from power
+# iteration with matrix-vector products (20,000 features must not ask for a 3 GB matrix).
+MAX_GRAM = 500
+
+
+def _largest_gram_eigenvalue(a: np.ndarray) -> float:
+    """λ_max of AᵀA, from the smaller of AᵀA and AAᵀ (the same nonzero eigenvalues)."""
+    rows, cols = a.shape
+    if min(rows, cols) <= MAX_GRAM:
+        gram = a.T @ a if cols <= rows else a @ a.T
+        return float(np.linalg.eigvalsh(gram)[-1])
+    v = np.ones(cols) / math.sqrt(cols)
+    top = 0.0
+    for _ in range(200):  # power iteration: λ_max to a few digits, enough for a hint
+        w = a.T @ (a @ v)
+        norm = float(np.linalg.norm(w))
+        if not math.isfinite(norm) or norm == 0.0:
+            return norm
+        v, previous, top = w / norm, top, norm
+        if abs(top - previous) <= 1e-6 * top:
+            break
+    return top
+
+
+def standardize(dataset: Dataset, target: str) -> tuple[Dataset, dict[str, dict[str, float]]]:
+    """Every feature column scaled to mean 0 and standard deviation 1 (the target is left as it is).
+
+    A constant column keeps its values less its mean (its standard deviation is recorded as 1).
+    """
+    from gdsim.engine.data import make_dataset
+
+    table = np.array(dataset.table)
+    scaling = {}
+    for name in dataset.features(target):
+        j = dataset.index(name)
+        mean = float(table[:, j].mean()) if table.shape[0] else 0.0
+        std = float(table[:, j].std()) if table.shape[0] else 1.0
+        std = std if std > 0 and math.isfinite(std) else 1.0
+        table[:, j] = (table[:, j] - mean) / std
+        scaling[name] = {"mean": mean, "std": std}
+    return make_dataset(dataset.names, table, dataset.source), scaling
 
 
 def make_model(spec: str, dataset: Dataset, target: str = "y") -> Model:
@@ -210,6 +305,7 @@ def train(
     seed: int = 0,
     every: int = 1,
     init=None,
+    standardized: bool = False,
 ) -> Iterator[SgdStep | SgdResult]:
     """Run minibatch SGD; yield step 0, every `every`-th step and the last one, then the result.
 
@@ -222,6 +318,10 @@ def train(
 
     Bad options raise OptionError, a bad init PointError, and a model that is not a finite
     number at the initial parameters DomainError, all before the first step is yielded.
+
+    Diverged: as soon as the full-data loss is not finite or is more than BLOW_UP times the loss
+    at step 0 (checked after every update on tables of up to EACH_STEP_ROWS rows, else at every
+    recorded step). `standardized` says the features are already scaled (no --standardize hint).
     """
     batch_size = _whole("--batch-size", batch_size)
     epochs = _whole("--epochs", epochs)
@@ -243,10 +343,17 @@ def train(
     if not math.isfinite(start_loss):
         raise DomainError(tr("the loss at the initial parameters ({params}) is not a finite number; choose other starting values with --init",
                              params=_format(model.params, theta)))
-    return _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, shuffle, int(seed), every)
+    return _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, shuffle, int(seed), every,
+                standardized)
 
 
-def _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, shuffle, seed, every):
+# The full-data loss growing past this many times its start is divergence, not a bad minibatch.
+BLOW_UP = 1000.0
+# Up to this many rows the full-data loss is cheap enough to check after every update.
+EACH_STEP_ROWS = 10_000
+
+
+def _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, shuffle, seed, every, standardized):
     clock = time.perf_counter()
     samples = table.shape[0]
     batch_size = min(batch_size, samples)
@@ -265,6 +372,11 @@ def _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, s
     k = 0  # updates applied so far
     last_batch_loss = None
     reason = ""
+    limit = BLOW_UP * start_loss if start_loss > 0 else math.inf
+    each_step = samples <= EACH_STEP_ROWS
+
+    def blown_up(full_loss: float) -> bool:
+        return not full_loss <= limit  # also true for nan
     while k < total and not reason:
         shown = min(total, (k // every + 1) * every)
         try:
@@ -291,8 +403,14 @@ def _run(model, table, optimizer, theta, start_loss, batch_size, epochs, loss, s
                                 theta, k, last_batch_loss = new_theta, k + 1, batch_loss
                             break
                     theta, k, last_batch_loss = new_theta, k + 1, batch_loss
+                    if each_step and blown_up(model.loss(theta, table, loss)):
+                        break
                 if k > last.step:
                     full_loss = model.loss(theta, table, loss)
+                    if not reason and blown_up(full_loss):
+                        epoch, batch = divmod(k - 1, per_epoch)
+                        reason = _blow_up_reason(model, optimizer, table, loss, k, epoch + 1, batch + 1, full_loss,
+                                                 start_loss, standardized)
         except KeyboardInterrupt as stop:
             # Ctrl-C between shown steps: the exception carries where the run really is, so the
             # summary is not up to a whole --every behind.
@@ -335,6 +453,24 @@ def _divergence(model, optimizer, step, epoch, batch, batch_loss, gradient, thet
     advice = f"the steps grew instead of settling: try a smaller --lr (now {lr:g})"
     if isinstance(model, ExpressionModel):
         advice += ", or check that the model is defined for these parameters (log, sqrt, division)"
+    return f"diverged at step {step} (epoch {epoch}, batch {batch}): {what}; {advice}"
+
+
+def _blow_up_reason(model, optimizer, table, loss, step, epoch, batch, full_loss, start_loss, standardized) -> str:
+    if math.isfinite(full_loss):
+        what = f"the full-data loss {full_loss:.3g} is more than {BLOW_UP:,.0f} times the loss at the start ({start_loss:.3g})"
+    else:
+        what = "the full-data loss is no longer a finite number"
+    lr = optimizer.hyper.get("lr")
+    limit = stable_lr(model, table, loss)
+    if limit is not None:
+        advice = f"the largest stable learning rate of plain gd on these data is 2/λ_max = {limit:.3g} (now --lr {lr:g})"
+    else:
+        advice = f"the steps grew instead of settling: try a smaller --lr (now {lr:g})"
+    if not math.isfinite(full_loss) and isinstance(model, ExpressionModel):
+        advice += ", or check that the model is defined for these parameters (log, sqrt, division)"
+    if not standardized:
+        advice += "; or put the feature columns on one scale with --standardize"
     return f"diverged at step {step} (epoch {epoch}, batch {batch}): {what}; {advice}"
 
 

@@ -346,11 +346,13 @@ class Function:
 
     is_vector = False  # named variables x, y, ... (VectorFunction is the one-vector form)
 
-    def __init__(self, text: str, expr, variables: tuple[str, ...]):
+    def __init__(self, text: str, expr, variables: tuple[str, ...], tree: Node | None = None, notes: tuple[str, ...] = ()):
         self.text = text
         self.expr = expr
         self.variables = variables
         self.symbols = {name: se.Symbol(name) for name in variables}
+        self.tree = tree  # as typed: f is shown in the student's order (derivatives may be canonical)
+        self.notes = notes  # likely typos, said on stderr as `note: ...` (never an error)
 
     @property
     def dimension(self) -> int:
@@ -513,7 +515,10 @@ def parse(text: str) -> Function:
         raise ExpressionError(tr("a function needs at least one variable (this text is a constant)"), text, 0, len(text))
     expr = _check_exact_sizes(expr, text)
     _check_finite(expr, text)
-    return Function(text, expr, variables)
+    from gdsim.expr.parser import FUNCTIONS
+    from gdsim.expr.typos import typo_notes
+
+    return Function(text, expr, variables, tree, tuple(typo_notes(variables, FUNCTIONS)))
 
 
 MAX_COMPILED_OPS = 100_000  # about half a second to compile; the time grows faster than the size

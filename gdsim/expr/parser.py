@@ -137,7 +137,7 @@ def _why_not(ch: str) -> str:
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # num, name, op, end
+    kind: str  # num, sup (a superscript exponent), name, op, end
     text: str
     start: int
 
@@ -146,12 +146,36 @@ class Token:
         return self.start + max(1, len(self.text))
 
 
+# What gdsim prints can be typed back: x², x¹⁰ (powers), x·y and x×y (products), − (U+2212, minus).
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_AS_PRINTED = _SUPERSCRIPT_DIGITS + "·×−"
+
+
+def _read_printed(text: str, pos: int, tokens: list[Token]) -> int:
+    """Append the tokens a printed character stands for; return the position after it."""
+    ch = text[pos]
+    if ch in _SUPERSCRIPT_DIGITS:
+        end = pos
+        while end < len(text) and text[end] in _SUPERSCRIPT_DIGITS:
+            end += 1
+        digits = "".join(str(_SUPERSCRIPT_DIGITS.index(c)) for c in text[pos:end])
+        # '^' has no width of its own: the exponent's column is the superscript's.
+        # kind "sup": a number that never multiplies what follows it (x²y is not x^(2y)).
+        tokens += [Token("op", "^", pos), Token("sup", digits, pos)]
+        return end
+    tokens.append(Token("op", "*" if ch in "·×" else "-", pos))
+    return pos + 1
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     pos = 0
     n = len(text)
     while pos < n:
         m = _TOKEN.match(text, pos)
+        if m is None and text[pos] in _AS_PRINTED:
+            pos = _read_printed(text, pos, tokens)
+            continue
         if m is None:
             raise ExpressionError(_why_not(text[pos]), text, pos)
         kind = m.lastgroup
@@ -312,7 +336,7 @@ class _Parser:
         self.enter(t)
         base = self.primary()
         # A number written right before a name or '(' multiplies it: 2x, 100(y-x^2), 2x^2 = 2*(x^2).
-        if isinstance(base, Num) and self.tok.start == base.end and (
+        if isinstance(base, Num) and self.tok.start == base.end and self.tokens[self.i - 1].kind != "sup" and (
             self.tok.kind == "name" or (self.tok.kind == "op" and self.tok.text == "(")
         ):
             rest = self.power()
@@ -328,6 +352,9 @@ class _Parser:
 
     def primary(self) -> Node:
         t = self.tok
+        if t.kind == "sup":
+            self.advance()
+            return Num(t.start, t.end, _number(t, self.text), t.text)  # the same limits as typed digits
         if t.kind == "num":
             self.advance()
             return Num(t.start, t.end, _number(t, self.text), t.text)
@@ -379,6 +406,12 @@ class _Parser:
             if is_call:
                 raise self.error(tr("'{name}' is only available in vector mode (--dim N)", name=ident), t)
         if is_call:
+            from gdsim.expr.typos import suggest
+
+            known = FUNCTIONS | (VECTOR_FUNCTIONS if self.vector else frozenset())
+            nearest = suggest(ident, known)
+            if nearest:
+                raise self.error(tr("unknown function '{name}': did you mean {nearest}?", name=_short(ident), nearest=nearest), t)
             raise self.error(tr("unknown function '{name}' (write {name}*(...) for a product)", name=_short(ident)), t)
         return Name(t.start, t.end, ident)
 

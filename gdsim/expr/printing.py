@@ -298,3 +298,67 @@ def pretty(e) -> str:
 
 def latex(e) -> str:
     return _latex(e)
+
+
+# --- f as the student typed it ----------------------------------------------------------------
+
+
+def typed(node) -> str:
+    """The parse tree in the pretty form, terms and factors in the order they were typed
+    (`x1^2 + 2*x2^2` → `x1² + 2·x2²`): the student recognises the function they entered."""
+    return _typed(node)[0]
+
+
+def shown(function) -> str:
+    """f for the screen: as typed when the tree is known, else the canonical pretty form."""
+    tree = getattr(function, "tree", None)
+    return typed(tree) if tree is not None else pretty(function.expr)
+
+
+def _typed(node):
+    from gdsim.expr import parser as P
+
+    def at_least(child, prec: int) -> str:
+        s, q = _typed(child)
+        return s if q >= prec else f"({s})"
+
+    if isinstance(node, P.Num):
+        return node.text, ATOM
+    if isinstance(node, P.Name):
+        return node.id, ATOM
+    if isinstance(node, P.Const):
+        return ("π" if node.id == "pi" else node.id), ATOM
+    if isinstance(node, P.Index):
+        inside = str(node.lo) if not node.is_slice else f"{'' if node.lo is None else node.lo}:{'' if node.hi is None else node.hi}"
+        return f"{node.id}[{inside}]", ATOM
+    if isinstance(node, P.Call):
+        return f"{node.func}({', '.join(_typed(a)[0] for a in node.args)})", ATOM
+    if isinstance(node, P.Unary):
+        if node.op == "+":
+            return _typed(node.operand)
+        return "-" + at_least(node.operand, NEG), NEG
+    if node.op == "**":
+        base = at_least(node.left, ATOM)
+        exponent = node.right
+        if isinstance(exponent, P.Num) and exponent.text.isdigit():
+            return base + exponent.text.translate(_SUPERSCRIPT), POW
+        return f"{base}^{at_least(exponent, POW)}", POW
+    if node.op in "+-":
+        # Walk a long sum in a loop: x1 + x2 + ... + x2000 is deeper than Python's recursion limit.
+        chain = []
+        while isinstance(node, P.Binary) and node.op in "+-":
+            chain.append(node)
+            node = node.left
+        out = _typed(node)[0]
+        for link in reversed(chain):
+            right = at_least(link.right, ADD if link.op == "+" else MUL)
+            out += f" {link.op} {right}"
+        return out, ADD
+    chain = []
+    while isinstance(node, P.Binary) and node.op in "*/":
+        chain.append(node)
+        node = node.left
+    out = at_least(node, MUL)
+    for link in reversed(chain):
+        out += ("·" if link.op == "*" else "/") + at_least(link.right, MUL if link.op == "*" else NEG)
+    return out, MUL

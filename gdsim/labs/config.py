@@ -38,9 +38,19 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _number_list(text: str) -> bool:
+    """"0.1,0.5": every comma-separated part reads as a number."""
+    try:
+        return all(float(part) == float(part) for part in text.split(","))  # nan is not a learning rate
+    except ValueError:
+        return False
+
+
 def _accepts(kind, value) -> bool:
     if kind == NUMBERS:
-        return _is_number(value) or (isinstance(value, list) and bool(value) and all(_is_number(v) for v in value))
+        # lr = 0.1, lr = [0.1, 0.5] or, as on the command line (and as optimizer = "gd,adam" is), lr = "0.1,0.5"
+        return (_is_number(value) or (isinstance(value, str) and _number_list(value))
+                or (isinstance(value, list) and bool(value) and all(_is_number(v) for v in value)))
     if kind == VALUES:
         return isinstance(value, str) or _accepts(NUMBERS, value)
     if kind is float:

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from gdsim.errors import ConfigError, OptionError, PointError
-from gdsim.i18n import tr
+from gdsim.i18n import language, tr
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 MINIMUM_KINDS = ("global", "local")
 
 _REQUIRED = ("name", "title", "expression", "start", "optimizer", "lr", "max_steps", "window", "teaches", "minima")
-_OPTIONAL = ("tol", "ftol")
+_OPTIONAL = ("tol", "ftol", "ko")
+_TRANSLATED = ("title", "teaches")  # what a [ko] table may give in Korean
 _MINIMUM_KEYS = ("point", "value", "kind")
 
 
@@ -54,6 +55,11 @@ class Preset:
     minima: tuple[Minimum, ...]
     tol: float = 1e-6
     ftol: float = 0.0
+    ko: dict = field(default_factory=dict, compare=False)
+
+    def text(self, what: str) -> str:
+        """title or teaches in the language of the explanations (English when not translated)."""
+        return self.ko.get(what, getattr(self, what)) if language() == "ko" else getattr(self, what)
 
 
 # --- checking one file ----------------------------------------------------------------------------
@@ -185,7 +191,19 @@ def preset_from_dict(data: dict, source: str) -> Preset:
         minima=_minima(source, data["minima"], variables),
         tol=_positive(source, "tol", data.get("tol", 1e-6)),
         ftol=ftol,
+        ko=_translations(source, data.get("ko", {})),
     )
+
+
+def _translations(source: str, value) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(tr("{source}: key '{key}' must be a table, got {kind} {value}",
+                             source=source, key="ko", kind=_kind_of(value), value=repr(value)))
+    unknown = [k for k in value if k not in _TRANSLATED]
+    if unknown:
+        raise ConfigError(tr("{source}: unknown key '{key}' (allowed: {allowed})",
+                             source=source, key=f"ko.{unknown[0]}", allowed=", ".join(_TRANSLATED)))
+    return {k: _string(source, f"ko.{k}", v) for k, v in value.items()}
 
 
 def read_named(path: Path | Traversable, from_dict):

@@ -13,6 +13,7 @@ from gdsim.expr.steps import derivation
 from gdsim.expr.function import Function
 from gdsim.i18n import tr
 from gdsim.expr.printing import Printer, pretty
+from gdsim.expr.printing import shown as as_typed
 from gdsim.render.stationary_text import stationary_text
 
 
@@ -48,7 +49,7 @@ def render(doc: dict, function: Function, *, steps: bool = False) -> list:
     out: list = []
     names = doc["variables"]
     shown = list(doc["gradient"].keys())
-    out.append(Text(f"{signature(function)} = {pretty(function.expr)}", style="bold"))
+    out.append(Text(f"{signature(function)} = {as_typed(function)}", style="bold"))
     out.append(Text(""))
     grads = dict(zip(function.variables, function.gradient_exprs))
     title = tr("Derivative") if function.dimension == 1 else tr("Partial derivatives (the slope along each variable)")

@@ -373,18 +373,18 @@ class TextSink:
         self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
 
     def start_output(self) -> None:
-        from gdsim.expr.printing import pretty
+        from gdsim.expr.printing import shown
 
         function, names = self.function, list(self.function.variables)
         if function.expr is None:
             self.say(f"{function.describe()}:  f = {function.text}", "bold")
         else:
-            self.say(f"f({', '.join(names)}) = {pretty(function.expr)}", "bold")
+            self.say(f"f({', '.join(names)}) = {shown(function)}", "bold")
         width = self.width()
         if self.preset is not None:
-            for line in wrap(tr("preset {name}: {title}", name=self.preset.name, title=self.preset.title), width):
+            for line in wrap(tr("preset {name}: {title}", name=self.preset.name, title=self.preset.text("title")), width):
                 self.say(line)
-            for line in wrap(self.preset.teaches, width, indent="  "):
+            for line in wrap(self.preset.text("teaches"), width, indent="  "):
                 self.say(line)
         start_text = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:6], self.start))
         if len(names) > 6:

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from gdsim.engine import practice as core
 from gdsim.engine.practice import POINT, SLOPE, Answer, Practice, Question, Stage
-from gdsim.expr.printing import pretty
+from gdsim.expr.printing import pretty, shown
 from gdsim.i18n import tr
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -84,7 +84,7 @@ class View:
 
     def intro(self, start_source: str) -> None:
         p = self.practice
-        self.say(f"f({', '.join(self.names)}) = {pretty(self.function.expr)}", "bold")
+        self.say(f"f({', '.join(self.names)}) = {shown(self.function)}", "bold")
         self.say(tr("Practice: take the hiker's steps by hand (plain gradient descent, lr = {lr}, steps: {n}).",
                     lr=num(p.lr), n=p.steps))
         rules = ", ".join(self.step_rule(v) for v in self.names)

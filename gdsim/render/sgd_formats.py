@@ -27,6 +27,10 @@ def result_doc(result, names) -> dict:
 
 
 class MachineSink:
+    #: CSV: the columns that say which run a row belongs to, and each run's cells (by default the batch size)
+    run_columns: list[str] | None = None
+    run_cells: list[list] | None = None
+
     def __init__(self, names: list[str], header: dict, comparison: bool, get: str | None):
         self.names, self.header, self.comparison, self.get = names, header, comparison, get
         self.out = sys.stdout
@@ -92,10 +96,12 @@ class NdjsonSink(MachineSink):
 class CsvSink(MachineSink):
     def start_output(self):
         self.writer = csv.writer(self.out, lineterminator="\n")
-        self.writer.writerow((["batch_size"] if self.comparison else []) + ["step", "epoch", "batch", "batch_loss", "loss"] + self.names)
+        columns = self.run_columns if self.run_columns is not None else ["batch_size"] if self.comparison else []
+        self.writer.writerow(columns + ["step", "epoch", "batch", "batch_loss", "loss"] + self.names)
 
     def step(self, i, batch, rec, doc):
-        self.writer.writerow(([batch] if self.comparison else []) + [rec.step, rec.epoch, rec.batch, csv_cell(rec.batch_loss),
+        cells = self.run_cells[i] if self.run_cells is not None else [batch] if self.comparison else []
+        self.writer.writerow(cells + [rec.step, rec.epoch, rec.batch, csv_cell(rec.batch_loss),
                              csv_cell(rec.loss)] + [csv_cell(p) for p in rec.params])
 
 

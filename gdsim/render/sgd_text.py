@@ -82,7 +82,7 @@ class Rows:
         self.stream.close()
 
 
-def intro(console, dataset, model, opts, optimizer, truth, sizes):
+def intro(console, dataset, model, opts, optimizer, truth, sizes, scaling=None, optimizers=()):
     width = text_width()
 
     def say(line, style=None):
@@ -100,33 +100,41 @@ def intro(console, dataset, model, opts, optimizer, truth, sizes):
     say(tr("parameters to find: {p}", p=", ".join(model.params[:8]) + (" …" if len(model.params) > 8 else "")))
     loss = "L(θ) = Σᵢ (ŷᵢ − yᵢ)²" if opts.loss == "sse" else "L(θ) = (1/B) Σᵢ (ŷᵢ − yᵢ)²"
     say(tr("loss on each minibatch of B rows: {l}", l=loss))
+    if scaling:
+        say(tr("features standardized (mean 0, standard deviation 1): {cols}",
+               cols=", ".join(f"{c} = ({c} - {s['mean']:.4g}) / {s['std']:.4g}" for c, s in scaling.items())))
     from gdsim.render.descend_text import hyper_text
 
     params = hyper_text(optimizer.hyper)
+    if len(optimizers) > 1:
+        params = "; ".join(f"{o.name} lr={o.hyper.get('lr'):g}" for o in optimizers)
     order = tr("shuffled every epoch (seed {s})", s=opts.seed) if opts.shuffle else tr("in file order")
     say(tr("optimizer: {name} ({params}); batch size {b}; {e} epochs; rows {order}",
            name=optimizer.name, params=params, b=",".join(map(str, sizes)), e=opts.epochs, order=order))
     say(tr("Each step: take the next minibatch, feel the slope of its loss, step downhill."), "dim")
 
 
-def summary(console, names, results, sizes, truth, comparison, width: int | None = None):
+def summary(console, names, results, sizes, truth, comparison, width: int | None = None, labels=None):
     say = lambda line, style=None: console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
     words = {
         "completed": tr("Finished every epoch."),
-        "diverged": tr("Diverged: the loss stopped being a finite number."),
+        "diverged": tr("Diverged: the loss grew instead of settling."),
         "interrupted": tr("Interrupted: the summary of the steps so far."),
     }
     say("")
     if comparison:
-        table = Table(tr("Batch sizes compared from the same start"), [
-            (tr("batch size"), "r", 0), (tr("status"), "l", 0), (tr("steps"), "r", 0), (tr("final loss"), "r", 0),
+        # runs of several optimizers or rates are named by their label; a batch-size comparison by its size
+        names_of_runs = list(labels) if labels else [str(b) for b in sizes]
+        title = tr("Runs compared from the same start") if labels else tr("Batch sizes compared from the same start")
+        table = Table(title, [
+            (tr("run") if labels else tr("batch size"), "r", 0), (tr("status"), "l", 0), (tr("steps"), "r", 0), (tr("final loss"), "r", 0),
             (tr("final parameters"), "l", 1), (tr("seconds"), "r", 2)])
-        for b, r in zip(sizes, results):
+        for b, r in zip(names_of_runs, results):
             def params(digits, p=r.params):
                 shown = ", ".join(f"{n}={number_text(x, f'.{digits}g')}" for n, x in zip(names[:3], p))
                 return shown + (", … " + tr("({n} parameters)", n=len(names)) if len(names) > 3 else "")
 
-            table.add(str(b), r.status, str(r.steps), lambda digits, v=r.loss: number_text(v, f".{digits}g"), params,
+            table.add(b, r.status, str(r.steps), lambda digits, v=r.loss: number_text(v, f".{digits}g"), params,
                       number_text(r.wall_time_s, ".3g"))
         lines, left_out = table.lines(width)
         say(lines[0], "italic")
@@ -136,14 +144,15 @@ def summary(console, names, results, sizes, truth, comparison, width: int | None
         below = tr("final parameters") in left_out  # then each run's parameters get a line of their own
         if [t for t in left_out if t != tr("final parameters")]:
             left_out_line(console, [t for t in left_out if t != tr("final parameters")], width)
-        for b, r in zip(sizes, results):
+        for b, r in zip(names_of_runs, results):
             if below:
                 shown = ", ".join(f"{n}={number_text(x, '.6g')}" for n, x in zip(names[:6], r.params))
-                for line in wrap(tr("batch {b}: final parameters {p}", b=b, p=shown), width, indent="  "):
+                line = tr("batch {b}: final parameters {p}", b=b, p=shown) if not labels else f"{b}: {shown}"
+                for line in wrap(line, width, indent="  "):
                     say(line)
-        for b, r in zip(sizes, results):
+        for b, r in zip(names_of_runs, results):
             if r.status != "completed":
-                for line in wrap(f"batch {b}: {r.reason}", width, indent="  ", hang="    "):
+                for line in wrap(f"{b}: {r.reason}" if labels else f"batch {b}: {r.reason}", width, indent="  ", hang="    "):
                     say(line, "dim")
         return
     r = results[0]
@@ -256,18 +265,21 @@ def save_plots(path: str, dataset, model, opts, results, curves, view=None) -> N
 class TextSink:
     """Feeds the rows (one run) or nothing (a comparison) as the steps come, then the summary and the plots."""
 
-    def __init__(self, opts, dataset, model, optimizer, truth, sizes, header: dict, view=None):
+    def __init__(self, opts, dataset, model, optimizer, truth, sizes, header: dict, view=None, scaling=None,
+                 optimizers=(), labels=None):
         self.view = view
         self.opts, self.dataset, self.model, self.optimizer, self.truth, self.sizes = opts, dataset, model, optimizer, truth, sizes
+        self.scaling, self.optimizers, self.labels = scaling, optimizers, labels
         self.names = list(model.params)
-        self.comparison = len(sizes) > 1
+        self.comparison = len(sizes) > 1 or len(optimizers) > 1
         self.console = make_console()
         self.results: list = []
         self.stream = None
         self.progress = Progress(beside_terminal_stdout=self.comparison)  # a comparison shows nothing until its table
 
     def start_output(self) -> None:
-        intro(self.console, self.dataset, self.model, self.opts, self.optimizer, self.truth, self.sizes)
+        intro(self.console, self.dataset, self.model, self.opts, self.optimizer, self.truth, self.sizes, self.scaling,
+              self.optimizers)
 
     def begin(self, i: int, batch: int, run_header: dict) -> None:
         if self.comparison:
@@ -291,7 +303,7 @@ class TextSink:
         self.results.append(result)
 
     def finish(self, curves: dict, interrupted: bool) -> None:
-        summary(self.console, self.names, self.results, self.sizes, self.truth, self.comparison, text_width())
+        summary(self.console, self.names, self.results, self.sizes, self.truth, self.comparison, text_width(), self.labels)
         if self.opts.plot and not interrupted:
             color = color_wanted()
             for block in plot_blocks(self.dataset, self.model, self.opts, self.results, curves, color, view=self.view):

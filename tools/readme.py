@@ -1,0 +1,111 @@
+"""Regenerate README.md's example outputs from real runs, so that they never drift from gdsim.
+
+    python tools/readme.py            # rewrite every example block in README.md
+    python tools/readme.py --check    # exit 1 and name the examples whose output changed
+
+An example is a marker line naming a command, followed by a ```text block:
+
+    <!-- example: gdsim descend "x^2" --start 3 --lr 0.1 --no-plot -->
+    <!-- example, last 12 lines: gdsim descend "x^2" --start 3 --lr 1.1 --no-plot -->
+    <!-- example, first 8 lines: gdsim derive "x^2" --at 3 -->
+    <!-- example, 80 columns: gdsim descend "x^2" --start 3 --lr 0.1,0.9 --no-plot -->
+
+The block becomes `$ COMMAND` followed by what the command prints on stdout (with a trailing
+`2>&1`, stderr too, after it), whatever its exit code. A block cut to its first or last lines
+shows `...` where the rest was. Commands run from the repository's root with this Python's
+gdsim, in a fixed environment: 100 columns (or the marker's), no colour, English. Commands whose output changes
+from run to run (timings) cannot be examples; show their deterministic part with first/last.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+MARKER = re.compile(r"^<!-- example(?:, (first|last) (\d+) lines)?(?:, (\d+) columns)?: (gdsim .+?) -->$")
+ENV = {"COLUMNS": "100", "LINES": "40", "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+
+@dataclass(frozen=True)
+class Example:
+    command: str
+    cut: str | None  # "first", "last" or None
+    keep: int
+    columns: int  # the width gdsim is told the output has
+    start: int  # index of the block's first line (the ```text line) in the file's lines
+    end: int  # index of the closing ``` line
+
+
+def examples(lines: list[str]) -> list[Example]:
+    """Every marker with the ```text block right after it."""
+    found = []
+    for i, line in enumerate(lines):
+        m = MARKER.match(line.strip())
+        if not m:
+            continue
+        if i + 1 >= len(lines) or lines[i + 1].strip() != "```text":
+            raise SystemExit(f"README.md:{i + 1}: an example marker must be followed by a ```text block")
+        end = next((j for j in range(i + 2, len(lines)) if lines[j].strip() == "```"), None)
+        if end is None:
+            raise SystemExit(f"README.md:{i + 2}: the ```text block is never closed")
+        found.append(Example(m[4], m[1], int(m[2] or 0), int(m[3] or 100), i + 1, end))
+    return found
+
+
+def run(command: str, columns: int = 100) -> str:
+    """What `command` prints, as a reader at a terminal of `columns` without colour would see it piped."""
+    words = shlex.split(command)
+    both = words[-1:] == ["2>&1"]
+    if both:
+        words = words[:-1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDSIM_", "LC_", "FORCE_COLOR"))}
+    env.update(ENV, COLUMNS=str(columns))
+    done = subprocess.run([sys.executable, "-m", "gdsim", *words[1:]], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    out = done.stdout + (done.stderr if both else "")
+    # trailing spaces are invisible in a README and editors strip them
+    return "\n".join(line.rstrip() for line in out.rstrip("\n").splitlines())
+
+
+def block(example: Example, output: str) -> list[str]:
+    lines = output.splitlines()
+    if example.cut == "first" and len(lines) > example.keep:
+        lines = lines[: example.keep] + ["..."]
+    elif example.cut == "last" and len(lines) > example.keep:
+        lines = ["..."] + lines[-example.keep :]
+    return ["```text", f"$ {example.command}", *lines, "```"]
+
+
+def regenerate(text: str, runner=run) -> str:
+    """`text` with every example block replaced by a fresh run of its command."""
+    lines = text.split("\n")
+    for example in reversed(examples(lines)):
+        lines[example.start : example.end + 1] = block(example, runner(example.command, example.columns))
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    text = README.read_text(encoding="utf-8")
+    fresh = regenerate(text)
+    if "--check" in argv:
+        old, new = text.split("\n"), fresh.split("\n")
+        drifted = [e.command for e, f in zip(examples(old), examples(new))
+                   if old[e.start : e.end + 1] != new[f.start : f.end + 1]]
+        for command in drifted:
+            print(f"drifted: {command}")
+        return 1 if drifted else 0
+    if fresh != text:
+        README.write_text(fresh, encoding="utf-8")
+        print(f"README.md: {len(examples(fresh.split(chr(10))))} examples regenerated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
