@@ -8,18 +8,18 @@ or in place in preallocated arrays), so a fast walk yields the very records the 
 (gdsim.engine.descend.walk_exact) yields; tests/test_fast_walk.py holds them equal. Either builds
 a Step only for the points its consumer asks for.
 
-The loop of each (optimizer, dimension) is generated once from the templates below and compiled
-with Python's own compiler: its text is made of this module's strings and of coordinate numbers
-only, never of anything a user typed (the function itself is machine code by then).
+For named variables the point, the gradient and each rule's state are plain floats: one local
+variable per coordinate for functions of one and of two variables (the lecture's cases, and the
+fastest), a list of them for three to MAX_DIMENSION variables.
 """
 
 from __future__ import annotations
 
 import math
+import struct
 import sys
 from array import array
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from types import SimpleNamespace
 
 import numpy as np
@@ -28,48 +28,11 @@ from gdsim.engine.descend import Result, Settings, Step, ending, gradient_norm
 from gdsim.expr.function import Function
 from gdsim.optim import Optimizer
 
-#: Up to this many variables every coordinate gets its own local variable in the loop.
+#: The most variables a function of named variables may have for the fast walk.
 MAX_DIMENSION = 8
 
 #: Whether a Step records the lr of its update (then, on these rules' constant lr, the optimizer's lr).
 STEP_HAS_LR = "lr" in getattr(Step, "__dataclass_fields__", {})
-
-# Each rule: its hyper-parameters (exactly the optimizer's `hyper` keys), the state it keeps per
-# coordinate, the lines run once per update before the coordinates, and the lines per coordinate
-# that turn g{i} into the update u{i}. The arithmetic is gdsim/optim/*.py's, operation for operation.
-RULES: dict[str, tuple[frozenset, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "gd": (frozenset({"lr"}), (), (), (
-        "u{i} = neg_lr * g{i}",
-    )),
-    "momentum": (frozenset({"lr", "momentum"}), ("b{i}",), (), (
-        "b{i} = b{i} * momentum + g{i}",
-        "u{i} = neg_lr * b{i}",
-    )),
-    "nesterov": (frozenset({"lr", "momentum"}), ("b{i}",), (), (
-        "b{i} = b{i} * momentum + g{i}",
-        "u{i} = neg_lr * (g{i} + momentum * b{i})",
-    )),
-    "adagrad": (frozenset({"lr", "eps"}), ("s{i}",), (), (
-        "s{i} = s{i} + g{i} * g{i}",
-        "u{i} = (neg_lr * g{i}) / (sqrt(s{i}) + eps)",
-    )),
-    "rmsprop": (frozenset({"lr", "alpha", "eps"}), ("v{i}",), (), (
-        "v{i} = v{i} * alpha + (one_minus_alpha * g{i}) * g{i}",
-        "u{i} = (neg_lr * g{i}) / (sqrt(v{i}) + eps)",
-    )),
-    "adam": (frozenset({"lr", "beta1", "beta2", "eps"}), ("m{i}", "v{i}"), (
-        "count += 1",
-        "neg_step = -(lr / (1 - beta1 ** count))",
-        "bias_correction2_sqrt = (1 - beta2 ** count) ** 0.5",
-    ), (
-        "m{i} = {lerp}",
-        "v{i} = v{i} * beta2 + (one_minus_beta2 * g{i}) * g{i}",
-        "u{i} = (neg_step * m{i}) / (sqrt(v{i}) / bias_correction2_sqrt + eps)",
-    )),
-}
-
-# torch's lerp m + w·(g − m), in the form gdsim.optim.adam picks for the weight w = 1 − β₁ at hand.
-LERP = {True: "m{i} + (g{i} - m{i}) * weight", False: "g{i} - (g{i} - m{i}) * one_minus_weight"}
 
 
 def eligible(function, start, optimizer: Optimizer) -> bool:
@@ -120,20 +83,18 @@ def walk(function: Function, start, optimizer: Optimizer, settings: Settings,
         value, gradient = function.value_and_gradient(point)
         yield Step(k, point, value, gradient, gradient_norm(gradient), None)
 
-    every = isinstance(record, int)
-    constants = SimpleNamespace(
+    w = SimpleNamespace(
         compiled=compiled,  # keeps the machine code alive as long as the walk
         call=call, out_address=ctypes.c_void_p(outputs.buffer_info()[0]),
         in_address=ctypes.c_void_p(inputs.buffer_info()[0]), data=data,
-        inputs=memoryview(inputs), outputs=outputs,
-        sqrt=math.sqrt, inf=math.inf, array=np.array, Step=Step,
-        slow_norm=lambda g: gradient_norm(np.array(g)),
+        inputs=memoryview(inputs), outputs=outputs, unpack=struct.Struct(f"{d + 1}d").unpack,
         bound=_finite_bound(settings.bound), tol=settings.tol, ftol=settings.ftol, max_steps=settings.max_steps,
-        record=record, finish=finish, interrupted=interrupted,
-        **_hyper(optimizer),
+        record=record, every=isinstance(record, int), lr=(optimizer.hyper["lr"],) if STEP_HAS_LR else (),
+        finish=finish, interrupted=interrupted,
     )
-    small_weight = optimizer.name == "adam" and constants.small_weight
-    return _loop(optimizer.name, d, every, settings.ftol > 0, small_weight)(constants, start.tolist())
+    update = RULES[optimizer.name][1](optimizer.hyper, d)
+    loop = _walk_1 if d == 1 else _walk_2 if d == 2 else _walk_n
+    return loop(w, start.tolist(), update)
 
 
 def _finite_bound(bound: float) -> float:
@@ -141,89 +102,310 @@ def _finite_bound(bound: float) -> float:
     return min(bound, sys.float_info.max)
 
 
-def _hyper(optimizer: Optimizer) -> dict[str, float]:
-    """The rule's constants, computed as gdsim.optim computes them."""
-    h = optimizer.hyper
-    constants = {"lr": h["lr"], "neg_lr": -h["lr"]}
-    if "momentum" in h:
-        constants["momentum"] = h["momentum"]
-    if "eps" in h:
-        constants["eps"] = h["eps"]
-    if "alpha" in h:
-        constants.update(alpha=h["alpha"], one_minus_alpha=1 - h["alpha"])
-    if "beta1" in h:
-        weight = 1 - h["beta1"]
-        constants.update(beta1=h["beta1"], beta2=h["beta2"], one_minus_beta2=1 - h["beta2"], weight=weight,
-                         one_minus_weight=1 - weight, small_weight=abs(weight) < 0.5)
-    return constants
+def _slow_norm(gradient) -> float:
+    """‖∇f‖ where g·g overflows (gradient_norm's way)."""
+    return gradient_norm(np.array(gradient))
 
 
-@lru_cache(maxsize=None)
-def _loop(rule: str, d: int, every: bool, ftol: bool, small_weight: bool):
-    """The generator function of one (rule, dimension) walk, compiled from the templates."""
-    names = RULES[rule][0] | {"neg_lr"} | ({"one_minus_alpha"} if rule == "rmsprop" else set()) | (
-        {"one_minus_beta2", "weight", "one_minus_weight"} if rule == "adam" else set())
-    _, state, per_update, per_coordinate = RULES[rule]
-    each = range(d)
+# --- the walk, for one, two and up to MAX_DIMENSION variables ------------------------------------
+#
+# The three loops are one loop written three times, with the coordinates as x0 (one variable),
+# x0, x1 (two) or a list x (more). Each step: f and ∇f at x (read out of the output buffer by a
+# struct, which is quicker than the array's own items); ‖∇f‖, summed in the order numpy's dot
+# sums at these lengths (gradient_norm's, which takes over past overflow); the stopping rules of
+# descend.ending() in one test (ending() then says which rule and why: finite and inside --bound,
+# f and ‖∇f‖ finite, ‖∇f‖ above --tol, f still changing, updates left); the rule's update u; a Step
+# if one is asked for; x ← x + u. `yielded` is set just before a yield, so that a Ctrl-C seen when
+# the walk resumes finds step k already given; x and k move in one statement, so that an interrupt
+# never sees a half-updated point. `w` holds what walk() prepared; `update` is the rule's (below).
 
-    def coords(template: str) -> str:
-        return ", ".join(template.format(i=i) for i in each) + ("," if d == 1 else "")
 
-    xs, gs, us = coords("x{i}"), coords("g{i}"), coords("u{i}")
-    # The stopping rules of descend.ending() in one test (ending() then says which rule and why):
-    # finite and inside --bound, f and ‖∇f‖ finite, ‖∇f‖ above --tol, f still changing, updates left.
-    going = " and ".join([
-        *(f"low <= x{i} <= bound" for i in each),
-        "-INF < value < INF", "tol < norm < INF",
-        *(["not (k > 0 and abs(value - previous_value) <= ftol)"] if ftol else []),
-        "k < max_steps",
-    ])
-    lines = [
-        "def walk(c, point):",
-        "    call, out_address, in_address, data = c.call, c.out_address, c.in_address, c.data",
-        "    inputs, outputs, sqrt, INF, array, Step = c.inputs, c.outputs, c.sqrt, c.inf, c.array, c.Step",
-        "    bound, tol, ftol, max_steps, record = c.bound, c.tol, c.ftol, c.max_steps, c.record",
-        "    low = -bound",
-        *[f"    {name} = c.{name}" for name in sorted(names)],
-        f"    {xs} = point",
-        *[f"    {coords(s)} = {coords('0.0')}" for s in state],
-        "    count = 0",
-        "    k, previous_value = 0, float('nan')",
-        "    next_record, yielded = 0, -1",
-        "    try:",
-        "        while True:",
-        *[f"            inputs[{i}] = x{i}" for i in each],
-        "            call(out_address, in_address, data)",
-        f"            value, {gs} = outputs",
-        # ‖∇f‖ summed in the order numpy's dot sums at these lengths (gradient_norm); past overflow, gradient_norm()
-        "            squared = " + " + ".join(f"g{i} * g{i}" for i in each),
-        f"            norm = sqrt(squared) if squared < INF else c.slow_norm(({gs}))",
-        f"            if not ({going}):",
-        "                break",
-        *[f"            {line}" for line in per_update],
-        *[f"            {line.replace('{lerp}', LERP[small_weight]).format(i=i)}" for i in each for line in per_coordinate],
-        *([
-            "            if k == next_record:",
-            "                next_record += record",
-        ] if every else [
-            "            if record(k):",
-        ]),
-        f"                step = Step(k, array(({xs})), value, array(({gs})), norm, array(({us})){', lr' if STEP_HAS_LR else ''})",
-        # set just before the yield: a Ctrl-C seen when the walk resumes finds step k already given
-        "                yielded = k",
-        "                yield step",
-        *(["            previous_value = value"] if ftol else []),
-        # one statement, so that an interrupt never sees a half-updated point
-        "            " + ", ".join(f"x{i}" for i in each) + ", k = " + ", ".join(f"x{i} + u{i}" for i in each) + ", k + 1",
-        "    except KeyboardInterrupt:",
-        "        if yielded != k:",
-        f"            yield from c.interrupted(k, ({xs}))",
-        "        raise",
-        f"    yield from c.finish(k, ({xs}), value, ({gs}), norm, previous_value)",
-    ]
-    namespace: dict = {}
-    exec(compile("\n".join(lines) + "\n", f"<gdsim fast walk: {rule}, {d} variables>", "exec"), namespace)
-    return namespace["walk"]
+def _walk_1(w, point, update):
+    """The walk of a function of one variable; update(g0) -> u0."""
+    call, out_address, in_address, data = w.call, w.out_address, w.in_address, w.data
+    inputs, outputs, unpack, record, every, lr = w.inputs, w.outputs, w.unpack, w.record, w.every, w.lr
+    bound, tol, ftol, max_steps = w.bound, w.tol, w.ftol, w.max_steps
+    low, INF, sqrt, vector = -bound, math.inf, math.sqrt, np.array
+    stops_on_ftol = ftol > 0  # once: a float compared with the int 0 is slow enough to show in a step
+    (x0,) = point
+    k, previous_value, next_record, yielded = 0, math.nan, 0, -1
+    try:
+        while True:
+            inputs[0] = x0
+            call(out_address, in_address, data)
+            value, g0 = unpack(outputs)
+            squared = g0 * g0
+            norm = sqrt(squared) if squared < INF else _slow_norm((g0,))
+            if not (low <= x0 <= bound and -INF < value < INF and tol < norm < INF
+                    and not (stops_on_ftol and k > 0 and abs(value - previous_value) <= ftol) and k < max_steps):
+                break
+            u0 = update(g0)
+            if k == next_record if every else record(k):
+                if every:
+                    next_record += record
+                step = Step(k, vector((x0,)), value, vector((g0,)), norm, vector((u0,)), *lr)
+                yielded = k
+                yield step
+            previous_value = value
+            x0, k = x0 + u0, k + 1
+    except KeyboardInterrupt:
+        if yielded != k:
+            yield from w.interrupted(k, (x0,))
+        raise
+    yield from w.finish(k, (x0,), value, (g0,), norm, previous_value)
+
+
+def _walk_2(w, point, update):
+    """The walk of a function of two variables; update(g0, g1) -> (u0, u1)."""
+    call, out_address, in_address, data = w.call, w.out_address, w.in_address, w.data
+    inputs, outputs, unpack, record, every, lr = w.inputs, w.outputs, w.unpack, w.record, w.every, w.lr
+    bound, tol, ftol, max_steps = w.bound, w.tol, w.ftol, w.max_steps
+    low, INF, sqrt, vector = -bound, math.inf, math.sqrt, np.array
+    stops_on_ftol = ftol > 0  # once: a float compared with the int 0 is slow enough to show in a step
+    x0, x1 = point
+    k, previous_value, next_record, yielded = 0, math.nan, 0, -1
+    try:
+        while True:
+            inputs[0] = x0
+            inputs[1] = x1
+            call(out_address, in_address, data)
+            value, g0, g1 = unpack(outputs)
+            squared = g0 * g0 + g1 * g1
+            norm = sqrt(squared) if squared < INF else _slow_norm((g0, g1))
+            if not (low <= x0 <= bound and low <= x1 <= bound and -INF < value < INF and tol < norm < INF
+                    and not (stops_on_ftol and k > 0 and abs(value - previous_value) <= ftol) and k < max_steps):
+                break
+            u0, u1 = update(g0, g1)
+            if k == next_record if every else record(k):
+                if every:
+                    next_record += record
+                step = Step(k, vector((x0, x1)), value, vector((g0, g1)), norm, vector((u0, u1)), *lr)
+                yielded = k
+                yield step
+            previous_value = value
+            x0, x1, k = x0 + u0, x1 + u1, k + 1
+    except KeyboardInterrupt:
+        if yielded != k:
+            yield from w.interrupted(k, (x0, x1))
+        raise
+    yield from w.finish(k, (x0, x1), value, (g0, g1), norm, previous_value)
+
+
+def _walk_n(w, point, update):
+    """The walk of a function of up to MAX_DIMENSION variables; update(g) -> u, lists of floats."""
+    call, out_address, in_address, data = w.call, w.out_address, w.in_address, w.data
+    inputs, outputs, unpack, record, every, lr = w.inputs, w.outputs, w.unpack, w.record, w.every, w.lr
+    bound, tol, ftol, max_steps = w.bound, w.tol, w.ftol, w.max_steps
+    low, INF, sqrt, vector = -bound, math.inf, math.sqrt, np.array
+    stops_on_ftol = ftol > 0  # once: a float compared with the int 0 is slow enough to show in a step
+    x = point
+    coordinates = range(len(x))
+    k, previous_value, next_record, yielded = 0, math.nan, 0, -1
+    try:
+        while True:
+            for i in coordinates:
+                inputs[i] = x[i]
+            call(out_address, in_address, data)
+            value, *g = unpack(outputs)
+            squared = 0.0  # 0 + g0·g0 is g0·g0 to the bit; then left to right, as numpy's dot at these lengths
+            for gi in g:
+                squared += gi * gi
+            norm = sqrt(squared) if squared < INF else _slow_norm(g)
+            if not (all(low <= xi <= bound for xi in x) and -INF < value < INF and tol < norm < INF
+                    and not (stops_on_ftol and k > 0 and abs(value - previous_value) <= ftol) and k < max_steps):
+                break
+            u = update(g)
+            if k == next_record if every else record(k):
+                if every:
+                    next_record += record
+                step = Step(k, vector(x), value, vector(g), norm, vector(u), *lr)
+                yielded = k
+                yield step
+            previous_value = value
+            x, k = [xi + ui for xi, ui in zip(x, u)], k + 1
+    except KeyboardInterrupt:
+        if yielded != k:
+            yield from w.interrupted(k, x)
+        raise
+    yield from w.finish(k, x, value, g, norm, previous_value)
+
+
+# --- the six classic rules on plain floats -------------------------------------------------------
+#
+# rule(hyper, d) -> update: update(g0) -> u0 for one variable, update(g0, g1) -> (u0, u1) for two,
+# update(g) -> u on lists for more; the rule's state lives in the closure. Each line is the
+# operation of gdsim/optim/*.py it stands for, in the same order.
+
+
+def _gd(h: dict, d: int) -> Callable:
+    """x ← x − lr·g: the update is (−lr)·g."""
+    neg_lr = -h["lr"]
+    if d == 1:
+        def update(g0):
+            return neg_lr * g0
+    elif d == 2:
+        def update(g0, g1):
+            return neg_lr * g0, neg_lr * g1
+    else:
+        def update(g):
+            return [neg_lr * gi for gi in g]
+    return update
+
+
+def _momentum(h: dict, d: int) -> Callable:
+    """b ← b·μ + g; the update is (−lr)·b."""
+    neg_lr, momentum = -h["lr"], h["momentum"]
+    b0 = b1 = 0.0
+    b = [0.0] * d
+    if d == 1:
+        def update(g0):
+            nonlocal b0
+            b0 = b0 * momentum + g0
+            return neg_lr * b0
+    elif d == 2:
+        def update(g0, g1):
+            nonlocal b0, b1
+            b0, b1 = b0 * momentum + g0, b1 * momentum + g1
+            return neg_lr * b0, neg_lr * b1
+    else:
+        def update(g):
+            nonlocal b
+            b = [bi * momentum + gi for bi, gi in zip(b, g)]
+            return [neg_lr * bi for bi in b]
+    return update
+
+
+def _nesterov(h: dict, d: int) -> Callable:
+    """b ← b·μ + g; the update is (−lr)·(g + μ·b)."""
+    neg_lr, momentum = -h["lr"], h["momentum"]
+    b0 = b1 = 0.0
+    b = [0.0] * d
+    if d == 1:
+        def update(g0):
+            nonlocal b0
+            b0 = b0 * momentum + g0
+            return neg_lr * (g0 + momentum * b0)
+    elif d == 2:
+        def update(g0, g1):
+            nonlocal b0, b1
+            b0, b1 = b0 * momentum + g0, b1 * momentum + g1
+            return neg_lr * (g0 + momentum * b0), neg_lr * (g1 + momentum * b1)
+    else:
+        def update(g):
+            nonlocal b
+            b = [bi * momentum + gi for bi, gi in zip(b, g)]
+            return [neg_lr * (gi + momentum * bi) for gi, bi in zip(g, b)]
+    return update
+
+
+def _adagrad(h: dict, d: int) -> Callable:
+    """s ← s + g·g; the update is ((−lr)·g) / (√s + eps)."""
+    neg_lr, eps = -h["lr"], h["eps"]
+    sqrt = math.sqrt
+    s0 = s1 = 0.0
+    s = [0.0] * d
+    if d == 1:
+        def update(g0):
+            nonlocal s0
+            s0 = s0 + g0 * g0
+            return (neg_lr * g0) / (sqrt(s0) + eps)
+    elif d == 2:
+        def update(g0, g1):
+            nonlocal s0, s1
+            s0, s1 = s0 + g0 * g0, s1 + g1 * g1
+            return (neg_lr * g0) / (sqrt(s0) + eps), (neg_lr * g1) / (sqrt(s1) + eps)
+    else:
+        def update(g):
+            nonlocal s
+            s = [si + gi * gi for si, gi in zip(s, g)]
+            return [(neg_lr * gi) / (sqrt(si) + eps) for gi, si in zip(g, s)]
+    return update
+
+
+def _rmsprop(h: dict, d: int) -> Callable:
+    """v ← v·α + ((1−α)·g)·g; the update is ((−lr)·g) / (√v + eps)."""
+    neg_lr, alpha, eps = -h["lr"], h["alpha"], h["eps"]
+    one_minus_alpha = 1 - alpha
+    sqrt = math.sqrt
+    v0 = v1 = 0.0
+    v = [0.0] * d
+    if d == 1:
+        def update(g0):
+            nonlocal v0
+            v0 = v0 * alpha + (one_minus_alpha * g0) * g0
+            return (neg_lr * g0) / (sqrt(v0) + eps)
+    elif d == 2:
+        def update(g0, g1):
+            nonlocal v0, v1
+            v0, v1 = v0 * alpha + (one_minus_alpha * g0) * g0, v1 * alpha + (one_minus_alpha * g1) * g1
+            return (neg_lr * g0) / (sqrt(v0) + eps), (neg_lr * g1) / (sqrt(v1) + eps)
+    else:
+        def update(g):
+            nonlocal v
+            v = [vi * alpha + (one_minus_alpha * gi) * gi for vi, gi in zip(v, g)]
+            return [(neg_lr * gi) / (sqrt(vi) + eps) for gi, vi in zip(g, v)]
+    return update
+
+
+def _adam(h: dict, d: int) -> Callable:
+    """t ← t + 1; m ← lerp(m, g, 1−β₁); v ← v·β₂ + ((1−β₂)·g)·g; the update is
+    (−(lr / (1−β₁ᵗ))·m) / (√v / √(1−β₂ᵗ) + eps)."""
+    lr, beta1, beta2, eps = h["lr"], h["beta1"], h["beta2"], h["eps"]
+    one_minus_beta2 = 1 - beta2
+    weight = 1 - beta1
+    one_minus_weight = 1 - weight
+    small_weight = abs(weight) < 0.5
+    sqrt = math.sqrt
+
+    def lerp(m, g):
+        """torch's m + w·(g − m), in the form gdsim.optim.adam picks for the weight w = 1 − β₁ at hand."""
+        return m + (g - m) * weight if small_weight else g - (g - m) * one_minus_weight
+
+    count = 0
+    m0 = m1 = v0 = v1 = 0.0
+    m, v = [0.0] * d, [0.0] * d
+
+    if d == 1:
+        def update(g0):
+            nonlocal count, m0, v0
+            count += 1
+            neg_step = -(lr / (1 - beta1**count))
+            bias_correction2_sqrt = (1 - beta2**count) ** 0.5
+            m0 = lerp(m0, g0)
+            v0 = v0 * beta2 + (one_minus_beta2 * g0) * g0
+            return (neg_step * m0) / (sqrt(v0) / bias_correction2_sqrt + eps)
+    elif d == 2:
+        def update(g0, g1):
+            nonlocal count, m0, m1, v0, v1
+            count += 1
+            neg_step = -(lr / (1 - beta1**count))
+            bias_correction2_sqrt = (1 - beta2**count) ** 0.5
+            m0, m1 = lerp(m0, g0), lerp(m1, g1)
+            v0, v1 = v0 * beta2 + (one_minus_beta2 * g0) * g0, v1 * beta2 + (one_minus_beta2 * g1) * g1
+            return ((neg_step * m0) / (sqrt(v0) / bias_correction2_sqrt + eps),
+                    (neg_step * m1) / (sqrt(v1) / bias_correction2_sqrt + eps))
+    else:
+        def update(g):
+            nonlocal count, m, v
+            count += 1
+            neg_step = -(lr / (1 - beta1**count))
+            bias_correction2_sqrt = (1 - beta2**count) ** 0.5
+            m = [lerp(mi, gi) for mi, gi in zip(m, g)]
+            v = [vi * beta2 + (one_minus_beta2 * gi) * gi for vi, gi in zip(v, g)]
+            return [(neg_step * mi) / (sqrt(vi) / bias_correction2_sqrt + eps) for mi, vi in zip(m, v)]
+    return update
+
+
+#: The six classic rules: each one's hyper-parameters (exactly the optimizer's `hyper` keys), and
+#: its update on plain floats.
+RULES: dict[str, tuple[frozenset, Callable[[dict, int], Callable]]] = {
+    "gd": (frozenset({"lr"}), _gd),
+    "momentum": (frozenset({"lr", "momentum"}), _momentum),
+    "nesterov": (frozenset({"lr", "momentum"}), _nesterov),
+    "adagrad": (frozenset({"lr", "eps"}), _adagrad),
+    "rmsprop": (frozenset({"lr", "alpha", "eps"}), _rmsprop),
+    "adam": (frozenset({"lr", "beta1", "beta2", "eps"}), _adam),
+}
 
 
 # --- vector mode ------------------------------------------------------------------------------
