@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from gdsim.cli.app import run
 
 COMMON = ["sgd", "--synthetic", "linear", "--samples", "60", "--noise", "0.3", "--epochs", "3", "--lr", "0.05"]
@@ -61,3 +63,20 @@ def test_save_plot_to_an_unwritable_place_is_refused(capsys, tmp_path):
     code, out, err = _run(capsys, ["descend", "x^2", "--format", "json", "--save-plot", str(tmp_path / "no" / "such" / "dir.txt")])
     assert code == 2
     assert err.startswith("error: --save-plot") and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "csv", "json"])
+def test_a_machine_format_keeps_no_plot_points_unless_a_plot_is_saved(gdsim_cli, monkeypatch, tmp_path, fmt):
+    """Every step of a long run in a machine format would otherwise keep its plot point (memory grows
+    with the run); with --save-plot the points are what the saved plot is drawn from."""
+    from gdsim.render import sgd_formats
+
+    seen = []
+    sink = sgd_formats.SINKS[fmt]
+    original = sink.finish
+    monkeypatch.setattr(sink, "finish", lambda self, curves, interrupted: (seen.append(curves), original(self, curves, interrupted))[1])
+    args = ["sgd", "--synthetic", "linear", "--samples", "40", "--batch-size", "4", "--epochs", "3", "--every", "1", "-f", fmt]
+    assert gdsim_cli(*args).code == 0
+    assert seen and all(len(points) == 0 for curve in seen[-1].values() for points in curve)
+    assert gdsim_cli(*args, "--save-plot", str(tmp_path / "p.txt")).code == 0
+    assert all(len(curve[1]) == 31 for curve in seen[-1].values())  # step 0 and 30 updates

@@ -11,24 +11,16 @@ import csv
 import sys
 
 from gdsim.engine.descend import Settings
-from gdsim.render.descend_formats import function_text, named
+from gdsim.render.descend_formats import header_doc, named
 from gdsim.render.machine import csv_cell, dumps, print_get, write  # noqa: F401  (print_get: the CLI's --get)
 
 
 def document(function, start, start_source: str, optimizer, parameter: str, values: list[float], runs, lr_limit,
              settings: Settings, log: bool) -> dict:
-    fixed = {k: v for k, v in optimizer.hyper.items() if k != parameter}
+    doc = header_doc(function, start, optimizer, settings, start_source)  # descend's run header, then the sweep
+    doc["optimizer"] = {k: v for k, v in doc["optimizer"].items() if k != parameter}  # the fixed hyper-parameters
     return {
-        "function": function_text(function),
-        "input": function.text,
-        "variables": list(function.variables),
-        "optimizer": {"name": optimizer.name, **fixed},
-        "start": named(function, start),
-        "start_source": start_source,
-        "tol": settings.tol,
-        "ftol": settings.ftol,
-        "max_steps": settings.max_steps,
-        "bound": settings.bound,
+        **doc,
         "parameter": parameter,
         "spacing": "log" if log else "linear",
         "values": list(values),
