@@ -20,7 +20,7 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ANSWERS = EXAMPLES / "answers"
-LABS = ("slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "sgd-batches")
+LABS = ("slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "optimizer-zoo", "sgd-batches")
 TIMEOUT = 180
 
 # The mistakes written into each answers/<lab>.wrong, and nothing else.
@@ -30,6 +30,7 @@ MISTAKES = {
     "practice": {"dfdy_0", "x_1", "x_3"},
     "learning-rate": {"path_0.9", "status_1.0", "exit_1.0", "converge_below"},
     "optimizer-race": {"status_gd", "reached", "barely_moved", "adam_steps_0.1"},
+    "optimizer-zoo": {"lr_limit", "status_0.1", "sched_best_steps", "newton_steps"},
     "sgd-batches": {"steps_16", "steps_per_epoch_16", "loss_rises_200", "far_from_best"},
 }
 

@@ -120,9 +120,9 @@ REFUSED = {
     ),
     "unknown lab": (
         ["lab", "show", "nope"],
-        "error: unknown lab 'nope'; choose one of: slope-sign, partials, practice, learning-rate, optimizer-race, sgd-batches",
+        "error: unknown lab 'nope'; choose one of: slope-sign, partials, practice, learning-rate, optimizer-race, optimizer-zoo, sgd-batches",
         None,
-        ["'nope'", "slope-sign, partials, practice, learning-rate, optimizer-race, sgd-batches"],
+        ["'nope'", "slope-sign, partials, practice, learning-rate, optimizer-race, optimizer-zoo, sgd-batches"],
     ),
 }
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ANSWERS = Path(__file__).resolve().parent.parent / "examples" / "answers"
-LABS = ("slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "sgd-batches")
+LABS = ("slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "optimizer-zoo", "sgd-batches")
 HANGUL = re.compile(r"[가-힣]")
 
 # Numbers only the answer key states: the page a student reads must not give them away.
@@ -19,6 +19,7 @@ GIVEAWAYS = {
     "learning-rate": ["0.998^1000", "exit 3", "at step 96", "70 steps"],
     "slope-sign": ["after 16", "f'(0.9) = -0.57"],
     "optimizer-race": ["3020 steps", "2457 steps"],
+    "optimizer-zoo": ["78 steps", "75 steps", "x = -0.192"],
     "sgd-batches": ["0.2615", "2000, 130"],
     "practice": ["(2.56, 0.96)", "(1.024, 0.064)"],
 }

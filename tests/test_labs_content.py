@@ -16,8 +16,8 @@ from gdsim.errors import ConfigError, OptionError
 from gdsim.expr.function import parse
 from gdsim.labs.lab import Lab, get_lab, load_labs, read_lab
 
-LECTURE_LABS = ["slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "sgd-batches"]
-SUBCOMMANDS = {"derive", "descend", "sgd", "practice", "presets", "lab"}
+LECTURE_LABS = ["slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "optimizer-zoo", "sgd-batches"]
+SUBCOMMANDS = {"derive", "descend", "sweep", "sgd", "practice", "presets", "lab"}
 
 
 def test_every_lab_loads_in_the_lecture_order():
@@ -42,7 +42,7 @@ def test_commands_are_gdsim_command_lines_with_parseable_functions(name):
     for command in get_lab(name).commands:
         words = shlex.split(command)
         assert words[0] == "gdsim" and words[1] in SUBCOMMANDS, command
-        if words[1] in ("derive", "descend", "practice") and len(words) > 2 and not words[2].startswith("-"):
+        if words[1] in ("derive", "descend", "sweep", "practice") and len(words) > 2 and not words[2].startswith("-"):
             assert parse(words[2]).variables  # the function text is valid gdsim syntax
 
 
@@ -119,6 +119,70 @@ def test_sgd_batches_answer_quotes_the_step_counts():
     steps = [10 * math.ceil(200 / b) for b in (1, 16, 200)]
     assert steps == [2000, 130, 10]
     assert "2000, 130 and 10 for batch sizes 1, 16 and 200" in answer_of("sgd-batches")
+
+
+def zoo_walk(lr_of, tol=1e-6, max_steps=1000, bound=1e8):
+    """Gradient descent on x^2 + 10y^2 from (-2, 1) in closed form: each step multiplies x by
+    1 - 2 lr_k and y by 1 - 20 lr_k. Returns (status, steps, x, y)."""
+    x, y = -2.0, 1.0
+    for k in range(max_steps + 1):
+        if math.hypot(2 * x, 20 * y) <= tol:
+            return "converged", k, x, y
+        if k == max_steps:
+            return "max_steps", k, x, y
+        x, y = (1 - 2 * lr_of(k)) * x, (1 - 20 * lr_of(k)) * y
+        if max(abs(x), abs(y)) > bound:
+            return "diverged", k + 1, x, y
+
+
+def fewest(runs: dict) -> tuple:
+    return min((run[1], lr) for lr, run in runs.items() if run[0] == "converged")
+
+
+def test_optimizer_zoo_answer_quotes_the_closed_forms():
+    x, y = sp.symbols("x y")
+    f = x**2 + 10 * y**2
+    eigenvalues = sorted(sp.hessian(f, (x, y)).eigenvals())
+    assert eigenvalues == [2, 20] and sp.Rational(2, eigenvalues[-1]) == sp.Rational(1, 10)
+    answer = answer_of("optimizer-zoo")
+    assert "λ_max = 20, so gd needs lr < 2/20 = 0.1" in answer
+
+    constant = {lr / 100: zoo_walk(lambda k, lr=lr / 100: lr) for lr in range(1, 12)}
+    assert fewest(constant) == (78, 0.09) and "lr = 0.09 with 78 steps" in answer
+    assert constant[0.1][0] == "max_steps" and "(max_steps, f = 10)" in answer
+    assert constant[0.11][:2] == ("diverged", 102) and "(at step 102)" in answer
+
+    # exponential:gamma=G is lr_k = lr * G^k
+    rescued = zoo_walk(lambda k: 0.11 * 0.99**k)
+    assert rescued[:2] == ("converged", 101) and "lr = 0.11 converges in 101 steps" in answer
+    assert next(k for k in range(100) if 0.11 * 0.99**k < 0.1) == 10 and "below 0.1 after 10 steps" in answer
+    scheduled = {lr / 100: zoo_walk(lambda k, lr=lr / 100: lr * 0.99**k) for lr in range(5, 16)}
+    assert fewest(scheduled) == (75, 0.13) and "lr = 0.13 with 75 steps" in answer
+    assert [lr for lr, run in scheduled.items() if run[0] == "max_steps"] == [0.05, 0.06, 0.07]
+    assert "0.05, 0.06 and 0.07 stop at max_steps" in answer
+
+    status, _, fx, fy = zoo_walk(lambda k: 0.11 * 0.9**k)
+    assert status == "max_steps" and abs(fy) < 1e-8
+    assert math.isclose(fx, -2 * math.prod(1 - 0.22 * 0.9**k for k in range(1000)), rel_tol=1e-12)
+    assert f"x = {fx:.3f}" in answer and f"f = {fx**2 + 10 * fy**2:.3g}" in answer
+    assert math.isclose(0.11 / (1 - 0.9), 1.1) and "add up to 1.1" in answer
+
+    # Newton with lr 1 jumps to the minimum of a quadratic; with lr 0.5 ‖∇f‖ halves at every step
+    start_gradient = math.hypot(-4, 20)
+    assert math.ceil(math.log2(start_gradient / 1e-6)) == 25 and "k = 25 steps" in answer
+    assert "(0, 0) in 1 step with f = 0" in answer
+
+    # Armijo: from t = 1, halve t while f(p - t g) > f(p) - 1e-4 t |g|^2
+    p = (-2.0, 1.0)
+    for steps in range(1000):
+        g = (2 * p[0], 20 * p[1])
+        if math.hypot(*g) <= 1e-6:
+            break
+        t = 1.0
+        while (p[0] - t * g[0]) ** 2 + 10 * (p[1] - t * g[1]) ** 2 > p[0] ** 2 + 10 * p[1] ** 2 - 1e-4 * t * (g[0] ** 2 + g[1] ** 2):
+            t /= 2
+        p = (p[0] - t * g[0], p[1] - t * g[1])
+    assert steps == 63 and "converges in 63 steps" in answer
 
 
 def test_unknown_lab_lists_the_names():

@@ -20,8 +20,9 @@ _REQUIRED = ("name", "title", "task", "commands", "answer")
 _KEYS = _REQUIRED + ("keys", "ko")
 _TRANSLATED = ("title", "task", "answer", "keys")
 
-# The order the lecture takes them in: one variable, several variables, steps by hand, the step size, optimizers, SGD.
-LECTURE_ORDER = ("slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "sgd-batches")
+# The order the lecture takes them in: one variable, several variables, steps by hand, the step size, optimizers,
+# schedules and curvature (Newton, L-BFGS), SGD.
+LECTURE_ORDER = ("slope-sign", "partials", "practice", "learning-rate", "optimizer-race", "optimizer-zoo", "sgd-batches")
 
 
 @dataclass(frozen=True)
