@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from gdsim.i18n import tr
-from gdsim.labs.config import NUMBERS, VALUES, load_config
+from gdsim.labs.config import NUMBERS, VALUES, load_config  # noqa: F401  (NUMBERS, VALUES: the kinds commands declare)
 
 # The commands whose options may share one lab file, and the modules that declare them.
 DECLARED_IN = {"derive": "gdsim.cli.derive", "descend": "gdsim.cli.descend", "sgd": "gdsim.cli.sgd",

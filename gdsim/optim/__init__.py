@@ -19,7 +19,7 @@ from gdsim.optim import second_order as _second_order
 from gdsim.optim import sgd as _sgd
 from gdsim.optim.base import Optimizer, Oracle, fraction, nonnegative, positive, step_lr, whole
 from gdsim.optim.line_search import armijo_gd
-from gdsim.optim.schedules import SCHEDULE_NAMES, parse_schedule, scheduled
+from gdsim.optim.schedules import parse_schedule, scheduled
 
 __all__ = ["OPTIMIZERS", "DEFAULT_LR", "LINE_SEARCHES", "Optimizer", "Oracle", "make_optimizer", "step_lr"]
 

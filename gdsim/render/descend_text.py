@@ -355,7 +355,6 @@ class TextSink:
     def __init__(self, function, start, optimizers, settings, *, every: int, delay: float, plot: bool,
                  preset, start_source: str, recorder: PlotRecorder, pause: bool = False, view=None):
         from gdsim.render.console import make_console
-        from gdsim.render.descend_formats import plain_labels
 
         self.function, self.start, self.optimizers, self.settings = function, start, optimizers, settings
         self.every, self.delay, self.plot, self.preset, self.start_source = every, delay, plot, preset, start_source
