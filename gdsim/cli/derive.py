@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from gdsim.cli.common import Exit, check_format
 from gdsim.render.machine import dumps, print_get, write
 from gdsim.i18n import tr
-from gdsim.cli.options import argument, option, typer_callback
+from gdsim.cli.options import argument, config_option, option, typer_callback
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Options:
     format: str = option("--format", "-f", default="text", help="text (default), json or latex.")
     get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. gradient_value.x (several: a,b).")
     preset: str | None = option("--preset", help="A named classic function (see `gdsim presets`).")
-    config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
+    config: str | None = config_option()
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
     dim: int | None = option("--dim", help="Vector mode: the variable is a vector of this many components.")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 
 from gdsim.cli.common import Exit, check_format, check_plot_path
-from gdsim.cli.options import NUMBERS, argument, option, typer_callback
+from gdsim.cli.options import NUMBERS, argument, config_option, option, typer_callback
 from gdsim.i18n import tr
 
 
@@ -44,7 +44,7 @@ class Options:
     format: str = option("--format", "-f", default="text", help="text (default), json, ndjson or csv.")
     get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. result.point.x (several: a,b).")
     preset: str | None = option("--preset", help="A named classic function with its suggested start and settings.")
-    config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
+    config: str | None = config_option()
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
     save_plot: str | None = option("--save-plot", help="Also write the plots to this file: .txt, .html, or a figure .svg/.png (needs matplotlib).")
     window: str | None = option("--window", help="The plot's window: x=-2:2 for a curve, x=-2:2,y=-1:3 for a map (default: start, path and nearest minimum).")

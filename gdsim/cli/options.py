@@ -37,6 +37,11 @@ def option(*flags: str, help: str, default: Any = None, kind: Any = None, in_fil
     return dataclasses.field(default=default, metadata={"option": Declared(flags, help, kind, in_file)})
 
 
+def config_option(help: str = "Read options from a TOML lab file (the command line wins).") -> Any:
+    """--config: where the other options may come from; a lab file cannot name another lab file."""
+    return option("--config", in_file=False, help=help)
+
+
 def argument(help: str, in_file: bool = True) -> Any:
     """The command's positional argument (the function's text)."""
     return dataclasses.field(default=None, metadata={"option": Declared((), help, in_file=in_file)})
@@ -249,7 +254,7 @@ def options_class(command: str):
 def _other_keys(command: str) -> frozenset:
     """Option names of the other commands (a shared lab file may carry them at the top level)."""
     keys: set[str] = set()
-    for name in ("derive", "descend", "sgd", "practice", "sweep"):
-        if name != command:
+    for name in DECLARED_IN:
+        if name not in (command, "presets"):  # presets reads no keys a lab file shares
             keys |= set(schema(options_class(name)))
     return frozenset(keys)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 
 from gdsim.cli.common import Exit, check_format
-from gdsim.cli.options import argument, option, typer_callback
+from gdsim.cli.options import argument, config_option, option, typer_callback
 from gdsim.i18n import tr
 from gdsim.render.machine import dumps, print_get, write
 
@@ -27,7 +27,7 @@ class Options:
     tolerance: float = option("--tolerance", default=1e-3, help="Relative tolerance of a right answer (default 1e-3; within 1e-6 of 0 is right near 0).")
     format: str = option("--format", "-f", default="text", help="text (default) or json (prompts on stderr, the record on stdout).")
     get: str | None = option("--get", help="Print one value of the JSON document, e.g. score.correct.")
-    config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
+    config: str | None = config_option()
     lang: str | None = option("--lang", help="Language of the prompts and explanations: en or ko.")
 
 

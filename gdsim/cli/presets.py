@@ -9,7 +9,7 @@ import typer
 
 from gdsim.cli.common import Exit, check_format
 from gdsim.render.machine import dumps, print_get, write
-from gdsim.cli.options import argument, option, typer_callback
+from gdsim.cli.options import argument, config_option, option, typer_callback
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:
@@ -48,7 +48,7 @@ class Options:
     format: str = option("--format", "-f", default="text", help="text (default) or json.")
     get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. rosenbrock.lr (several: a,b).")
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
-    config: str | None = option("--config", in_file=False, help="Read options from a TOML file (the command line wins).")
+    config: str | None = config_option("Read options from a TOML file (the command line wins).")
 
 
 def presets(opts: Options, source: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from gdsim.cli.common import Exit, check_format, check_plot_path
 from gdsim.i18n import tr
-from gdsim.cli.options import NUMBERS, option, typer_callback
+from gdsim.cli.options import NUMBERS, config_option, option, typer_callback
 
 
 
@@ -48,7 +48,7 @@ class Options:
     plot: bool = option("--plot/--no-plot", default=True, help="Draw plots after the run (default on).")
     format: str = option("--format", "-f", default="text", help="text (default), json, ndjson or csv.")
     get: str | None = option("--get", help="Print values of the JSON document, one per line, e.g. result.loss (several: a,b).")
-    config: str | None = option("--config", in_file=False, help="Read options from a TOML lab file (the command line wins).")
+    config: str | None = config_option()
     lang: str | None = option("--lang", help="Language of the explanations: en or ko.")
     save_plot: str | None = option("--save-plot", help="Also write the plots to this file: .txt, .html, or a figure .svg/.png (needs matplotlib).")
     window: str | None = option("--window", help="The loss map's window for a model of two parameters, e.g. w=-1:3,b=-2:2.")

@@ -348,6 +348,25 @@ def optimizer_line(opt) -> str:
     return tr("optimizer: {name} ({params})", name=opt.name, params=params)
 
 
+def intro_lines(function, start, start_source: str, preset, width: int | None) -> list[str]:
+    """What a walk starts with: f as typed, the preset if any, and the start (wrapped to `width`)."""
+    from gdsim.expr.printing import shown
+
+    names = list(function.variables)
+    if function.expr is None:
+        lines = [f"{function.describe()}:  f = {function.text}"]
+    else:
+        lines = [f"f({', '.join(names)}) = {shown(function)}"]
+    if preset is not None:
+        lines += wrap(tr("preset {name}: {title}", name=preset.name, title=preset.text("title")), width)
+        lines += wrap(preset.text("teaches"), width, indent="  ")
+    start_text = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:6], start))
+    if len(names) > 6:
+        start_text += f", … ({len(names)} variables)"
+    default = "   (" + tr("no --start given: every variable starts at 1") + ")" if start_source == "default" else ""
+    return lines + wrap(tr("start: {p}", p=start_text) + default, width)
+
+
 class TextSink:
     """The run for people: the function and start, a row per recorded step (or, for a comparison, one
     table row per run), the summary, then the plots."""
@@ -372,24 +391,9 @@ class TextSink:
         self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
 
     def start_output(self) -> None:
-        from gdsim.expr.printing import shown
-
-        function, names = self.function, list(self.function.variables)
-        if function.expr is None:
-            self.say(f"{function.describe()}:  f = {function.text}", "bold")
-        else:
-            self.say(f"f({', '.join(names)}) = {shown(function)}", "bold")
-        width = self.width()
-        if self.preset is not None:
-            for line in wrap(tr("preset {name}: {title}", name=self.preset.name, title=self.preset.text("title")), width):
-                self.say(line)
-            for line in wrap(self.preset.text("teaches"), width, indent="  "):
-                self.say(line)
-        start_text = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(names[:6], self.start))
-        if len(names) > 6:
-            start_text += f", … ({len(names)} variables)"
-        default = "   (" + tr("no --start given: every variable starts at 1") + ")" if self.start_source == "default" else ""
-        for line in wrap(tr("start: {p}", p=start_text) + default, width):
+        lines = intro_lines(self.function, self.start, self.start_source, self.preset, self.width())
+        self.say(lines[0], "bold")
+        for line in lines[1:]:
             self.say(line)
         if self.comparison:
             # (title, alignment, priority): 0 is always kept, the highest is left out first to fit.

@@ -53,28 +53,26 @@ def plot(doc: dict, width: int, color: bool) -> str:
 def show(doc: dict, function, *, plot_wanted: bool = True) -> None:
     from rich.table import Table
 
-    from gdsim.expr.printing import pretty
+    from gdsim.render.descend_text import intro_lines
+    from gdsim.render.rows import text_width, wrap
 
     console = make_console()
+    width = text_width()
     parameter = doc["parameter"]
-    names = doc["variables"]
-    if function.expr is None:
-        say(console, f"{function.describe()}:  f = {function.text}", "bold")
-    else:
-        say(console, f"f({', '.join(names)}) = {pretty(function.expr)}", "bold")
     start = list(doc["start"].values()) if isinstance(doc["start"], dict) else doc["start"]
-    start_text = ", ".join(f"{v}={x:.6g}" for v, x in zip(names[:6], start))
-    if len(names) > 6:
-        start_text += f", … ({len(names)} variables)"
-    say(console, tr("start: {p}", p=start_text) + ("   (" + tr("no --start given: every variable starts at 1") + ")"
-                                                     if doc["start_source"] == "default" else ""))
+    intro = intro_lines(function, start, doc["start_source"], None, width)
+    say(console, intro[0], "bold")
+    for line in intro[1:]:
+        say(console, line)
     fixed = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in doc["optimizer"].items() if k != "name")
     values = doc["values"]
     name = doc["optimizer"]["name"] + (f" ({fixed})" if fixed else "")
-    say(console, tr("optimizer: {name}; {parameter} swept over {n} values from {a} to {b}, each run from the same start",
-                    name=name, parameter=parameter, n=len(values), a=f"{values[0]:g}", b=f"{values[-1]:g}"))
-    say(console, tr("Each row is one descend: stop on flat ground (‖∇f‖ ≤ {tol}) or after {max_steps} updates.",
-                    tol=f"{doc['tol']:g}", max_steps=doc["max_steps"]), "dim")
+    for line in wrap(tr("optimizer: {name}; {parameter} swept over {n} values from {a} to {b}, each run from the same start",
+                        name=name, parameter=parameter, n=len(values), a=f"{values[0]:g}", b=f"{values[-1]:g}"), width):
+        say(console, line)
+    for line in wrap(tr("Each row is one descend: stop on flat ground (‖∇f‖ ≤ {tol}) or after {max_steps} updates.",
+                        tol=f"{doc['tol']:g}", max_steps=doc["max_steps"]), width):
+        say(console, line, "dim")
     table = Table(box=None, padding=(0, 2), header_style="bold")
     for col in (parameter, tr("status"), tr("steps"), tr("final f")):
         table.add_column(col, justify="left" if col == tr("status") else "right")
@@ -83,8 +81,9 @@ def show(doc: dict, function, *, plot_wanted: bool = True) -> None:
     say(console, "")
     console.print(table)
     say(console, "")
-    for line in lines(doc):
-        say(console, line)
+    for line in lines(doc):  # explanations break between words at the terminal's width
+        for part in wrap(line, width):
+            say(console, part)
     if plot_wanted:
         say(console, "")
         block = plot(doc, terminal_width(), color_wanted())
